@@ -1,0 +1,106 @@
+"""Recording: one continuous take, the unit every dataset plugin yields."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from harness.labels import KNOWN_LABELS
+
+
+@dataclass
+class Recording:
+    """One continuous take of one performer.
+
+    Attributes
+    ----------
+    id : unique within its dataset (used in file names and caches).
+    frames : uint8 array (T, H, W, 3), RGB. May be a read-only memory map.
+    labels : array (T,) of labels from :data:`harness.labels.KNOWN_LABELS`: action-vocabulary
+        labels where the source knows the kick style, fine or coarse labels otherwise.
+    subject : who performs; folds never share a subject.
+    scene : where (room, camera).
+    fps : frame rate of the take.
+    background : uint8 (H, W, 3) frame of the empty scene, or None if the source has none.
+    ambiguous : bool (T,): frames between a move's onset and its plain visibility. Frame
+        tasks leave them out; windows keep them as history.
+    keypoints : float (T, J, 2) of (x, y) pixels in :data:`harness.labels.KEYPOINT_NAMES`
+        order, or None.
+    masks : bool (T, H, W) of the performer's exact pixels, or None.
+    fingerprint : a content id that changes whenever the frames change; caches key on it.
+        Computed from the frames when the source gives none.
+    meta : free-form facts about the take (nuisance parameters, source file, ...).
+    """
+
+    id: str
+    frames: np.ndarray
+    labels: np.ndarray
+    subject: str
+    scene: str = ""
+    fps: float = 15.0
+    background: np.ndarray | None = None
+    ambiguous: np.ndarray | None = None
+    keypoints: np.ndarray | None = None
+    masks: np.ndarray | None = None
+    fingerprint: str = ""
+    meta: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        frames = self.frames
+        if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
+            raise ValueError(
+                f"recording {self.id}: frames must be uint8 (T, H, W, 3) RGB, "
+                f"got {frames.dtype} {frames.shape}"
+            )
+        self.labels = np.asarray(self.labels, dtype=object)
+        if len(self.labels) != len(frames):
+            raise ValueError(
+                f"recording {self.id}: {len(self.labels)} labels for {len(frames)} frames"
+            )
+        unknown = sorted(set(self.labels) - KNOWN_LABELS)
+        if unknown:
+            raise ValueError(
+                f"recording {self.id}: unknown labels {unknown}; "
+                f"known labels: {', '.join(sorted(KNOWN_LABELS))}"
+            )
+        if self.ambiguous is None:
+            self.ambiguous = np.zeros(len(frames), dtype=bool)
+        if self.background is not None and self.background.shape != frames.shape[1:]:
+            raise ValueError(
+                f"recording {self.id}: background {self.background.shape} does not match "
+                f"frames {frames.shape[1:]}"
+            )
+        if not self.subject:
+            raise ValueError(f"recording {self.id}: empty subject id")
+        self.subject = str(self.subject)
+        if not self.fingerprint:
+            self.fingerprint = content_fingerprint(frames)
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(height, width) of the frames."""
+        return self.frames.shape[1], self.frames.shape[2]
+
+    def segments(self) -> list[tuple[int, int, str]]:
+        """Runs of equal labels as (start, end_exclusive, label)."""
+        runs = []
+        start = 0
+        for t in range(1, len(self.labels) + 1):
+            if t == len(self.labels) or self.labels[t] != self.labels[start]:
+                runs.append((start, t, str(self.labels[start])))
+                start = t
+        return runs
+
+
+def content_fingerprint(frames: np.ndarray) -> str:
+    """A short hash of every pixel: two takes share it only if they are identical."""
+    digest = hashlib.blake2b(digest_size=12)
+    digest.update(repr(frames.shape).encode())
+    for frame in frames:
+        digest.update(np.ascontiguousarray(frame).data)
+    return digest.hexdigest()
