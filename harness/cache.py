@@ -7,6 +7,7 @@ or ``~/.cache/posture-harness``; deleting it is always safe.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import json
@@ -19,6 +20,25 @@ import joblib
 import numpy as np
 
 ENV_VAR = "HARNESS_CACHE_DIR"
+
+# The latency probe turns caches off so a timed call always does the real work.
+_bypass = False
+
+
+@contextlib.contextmanager
+def bypassed():
+    """Inside this block every cache lookup recomputes and nothing is stored."""
+    global _bypass
+    previous, _bypass = _bypass, True
+    try:
+        yield
+    finally:
+        _bypass = previous
+
+
+def is_bypassed() -> bool:
+    """True inside :func:`bypassed` (feature extractors must then compute, not look up)."""
+    return _bypass
 
 
 def cache_dir() -> Path:
@@ -64,6 +84,8 @@ def cached_array(
     namespace: str, key: str, compute: Callable[[], np.ndarray], mmap: bool = True
 ) -> np.ndarray:
     """Load ``namespace/key.npy`` or compute, store and return it (memory-mapped if asked)."""
+    if _bypass:
+        return np.asarray(compute())
     path = cache_dir() / namespace / f"{key}.npy"
     if path.is_file():
         try:
