@@ -117,7 +117,9 @@ def task_samples(
     recs, ends, labels = [], [], []
     for r_index, recording in enumerate(recordings):
         mapped = np.asarray([task.map_label(label) for label in recording.labels], dtype=object)
-        usable = np.asarray([m is not None for m in mapped]) & ~recording.ambiguous
+        usable = np.asarray([m is not None for m in mapped], dtype=bool)
+        # as bool: a dataset may give ``ambiguous`` as a list or 0/1 ints
+        usable &= ~np.asarray(recording.ambiguous, dtype=bool)
         usable[: window - 1] = False
         frame_index = np.flatnonzero(usable)
         frame_index = frame_index[frame_index % stride == 0] if stride > 1 else frame_index
