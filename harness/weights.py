@@ -4,14 +4,57 @@ Order: ``--weights-dir`` (which sets ``HARNESS_WEIGHTS_DIR``), then the Keras ca
 (``$KERAS_HOME/models``, default ``~/.keras/models``), then the official download. Nothing
 ever falls back to random weights: when a file is nowhere, the methods needing it are
 listed as unavailable with :func:`missing_reason`.
+
+Downloading is opt-in (``HARNESS_ALLOW_DOWNLOAD=1``): a URL existing says nothing about
+whether this machine can reach it, so without the opt-in a file that is not on disk makes
+its methods unavailable, with a reason naming the file and where to put it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
 ENV_VAR = "HARNESS_WEIGHTS_DIR"
+DOWNLOAD_ENV_VAR = "HARNESS_ALLOW_DOWNLOAD"
+
+_KERAS_MOBILENET = "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet/"
+_CORAL = "https://github.com/google-coral/test_data/raw/master/"
+
+#: Official download address of every file the harness knows, by file name.
+URLS: dict[str, str] = {
+    **{
+        name: _KERAS_MOBILENET + name
+        for name in (f"mobilenet_{a}_224_tf_no_top.h5" for a in ("2_5", "5_0", "7_5", "1_0"))
+    },
+    **{
+        name: _CORAL + name
+        for name in (
+            "mobilenet_v1_1.0_224_quant_embedding_extractor.tflite",
+            "mobilenet_v1_0.5_160_quant.tflite",
+            "movenet_single_pose_lightning_ptq.tflite",
+            "imagenet_labels.txt",
+        )
+    },
+}
+
+#: sha256 of the files whose published content is known; a download must match it.
+SHA256: dict[str, str] = {
+    "mobilenet_2_5_224_tf_no_top.h5": (
+        "dbdb03ee2a22fd895301636cd328b234bb3a9952358f436d82f46b81e0d5b0bf"
+    ),
+    "mobilenet_v1_1.0_224_quant_embedding_extractor.tflite": (
+        "f409ef4f73fcbb9667841965623c5c8524aac33d41b9bf5f3667161fb4a76319"
+    ),
+    "mobilenet_v1_0.5_160_quant.tflite": (
+        "3cc6d2ca460abd2e0f699a6d0d2550c6b61c6e3b0e27a3616e384ea74cb86f43"
+    ),
+    "movenet_single_pose_lightning_ptq.tflite": (
+        "cd7cc22fa946e5d146a7b98d496853e1923e22828d3972d579973f27f91bb105"
+    ),
+    "imagenet_labels.txt": "b8aaeb5630c62626a7d124a05c0e14230a7ffdd2136a31d0190a4fb71c1d82f1",
+}
 
 
 def set_weights_dir(path: str | os.PathLike | None) -> None:
@@ -20,14 +63,23 @@ def set_weights_dir(path: str | os.PathLike | None) -> None:
         os.environ[ENV_VAR] = str(Path(path).expanduser().resolve())
 
 
+def keras_models_dir() -> Path:
+    """The Keras cache folder (``$KERAS_HOME/models``), where Keras also downloads to."""
+    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")).expanduser() / "models"
+
+
 def search_dirs() -> list[Path]:
     """The local folders searched, in order."""
     dirs = []
     if os.environ.get(ENV_VAR):
         dirs.append(Path(os.environ[ENV_VAR]).expanduser())
-    keras_home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
-    dirs.append(keras_home / "models")
+    dirs.append(keras_models_dir())
     return dirs
+
+
+def download_allowed() -> bool:
+    """True when the user opted in to downloads (``HARNESS_ALLOW_DOWNLOAD=1``)."""
+    return os.environ.get(DOWNLOAD_ENV_VAR, "").strip().lower() in ("1", "true", "yes")
 
 
 def find_weights(filename: str) -> Path | None:
@@ -40,11 +92,54 @@ def find_weights(filename: str) -> Path | None:
 
 
 def missing_reason(filename: str) -> str:
-    """'' if ``filename`` is found locally, else one line saying what to do."""
+    """'' if ``filename`` is local (or may be downloaded), else one line saying what to do."""
     if find_weights(filename) is not None:
         return ""
+    if download_allowed() and filename in URLS:
+        return ""
     looked = ", ".join(str(d) for d in search_dirs())
+    hint = f", or set {DOWNLOAD_ENV_VAR}=1 to download it" if filename in URLS else ""
     return (
         f"weights file {filename} not found (looked in {looked}); put it in a folder and pass "
-        f"--weights-dir DIR or set {ENV_VAR}"
+        f"--weights-dir DIR or set {ENV_VAR}{hint}"
     )
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def resolve_weights(filename: str) -> Path:
+    """The local path of ``filename``, downloading it into the Keras cache if allowed.
+
+    Raises
+    ------
+    FileNotFoundError
+        With the one-line :func:`missing_reason` when the file is not local and cannot be
+        downloaded (no opt-in, unknown URL, or the download failed).
+    """
+    found = find_weights(filename)
+    if found is not None:
+        return found
+    if not (download_allowed() and filename in URLS):
+        raise FileNotFoundError(missing_reason(filename))
+    import keras  # only needed for the download itself
+
+    try:
+        path = keras.utils.get_file(
+            filename,
+            origin=URLS[filename],
+            cache_dir=str(keras_models_dir().parent),
+            cache_subdir="models",
+            file_hash=SHA256.get(filename),
+        )
+    except Exception as error:  # network errors come in many types; one line for the user
+        raise FileNotFoundError(
+            f"could not download weights file {filename} from {URLS[filename]} ({error}); "
+            f"download it by hand and pass --weights-dir DIR or set {ENV_VAR}"
+        ) from error
+    return Path(path)
