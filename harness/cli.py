@@ -1,0 +1,232 @@
+"""Command line: ``python -m harness run | list | report | explain | dataset | record``.
+
+Results go to files and stdout, errors to stderr. Bad usage or bad input exits with
+status 2 and one line saying what is wrong and what to do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from harness import weights
+from harness.runner import DEFAULT_DATASET, RunConfig, UsageError
+
+EXIT_USAGE = 2
+
+
+def _csv(text: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in text.split(",") if item.strip())
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must be WIDTHxHEIGHT, e.g. 100x56, not {text!r}")
+    return width, height
+
+
+def add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--weights-dir", help="folder with pretrained weights files "
+                        f"(also ${weights.ENV_VAR})")
+    parser.add_argument("--methods-dir", action="append", default=[], metavar="DIR",
+                        help="extra folder of method plugins (repeatable)")
+    parser.add_argument("--datasets-dir", action="append", default=[], metavar="DIR",
+                        help="extra folder of dataset plugins (repeatable)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m harness", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="fit and score every method on held-out subjects")
+    run.add_argument("--dataset", type=_csv, default=(DEFAULT_DATASET,),
+                     help="comma-separated NAME or NAME:VARIANT or NAME:PATH; NAME:* for every "
+                     f"variant (default {DEFAULT_DATASET})")
+    run.add_argument("--methods", type=_csv, help="comma-separated method names (default: all)")
+    run.add_argument("--tasks", type=_csv, help="comma-separated tasks (default: all)")
+    run.add_argument("--profile", choices=("quick", "full"), default="full",
+                     help="dataset size: quick for a look in a minute, full for the real numbers")
+    run.add_argument("--seed", type=int, default=0, help="the one seed everything draws from")
+    run.add_argument("--folds", type=int, default=5, help="leave-subjects-out folds")
+    run.add_argument("--jobs", type=int, default=1, help="fits run in parallel (joblib)")
+    run.add_argument("--window", type=int, default=8, help="frames per window of the action task")
+    run.add_argument("--latency-rounds", type=int, default=50, help="timed calls per probe (>= 50)")
+    run.add_argument("--out", type=Path, help="run folder (default reports/<run-id>)")
+    run.add_argument("--allow-leaky-split", action="store_true",
+                     help="report on data without subject ids (marked as leaky)")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_common(run)
+
+    listing = commands.add_parser("list", help="every method and dataset, available or not")
+    add_common(listing)
+
+    report = commands.add_parser("report", help="re-render a run's report from results.json")
+    report.add_argument("run_dir", type=Path)
+
+    explain = commands.add_parser("explain", help="show how a method decides on one frame")
+    explain.add_argument("method")
+    explain.add_argument("--dataset", default=DEFAULT_DATASET)
+    explain.add_argument("--profile", choices=("quick", "full"), default="quick")
+    explain.add_argument("--take", help="recording id (default: the first)")
+    explain.add_argument("--frame", type=int, help="frame index (default: the middle)")
+    explain.add_argument("--task", default="posture")
+    explain.add_argument("--out", type=Path, default=Path("explain.png"))
+    add_common(explain)
+
+    dataset = commands.add_parser("dataset", help="dataset tools: preview, extract, check")
+    tools = dataset.add_subparsers(dest="tool", required=True)
+    preview = tools.add_parser("preview", help="contact sheet and animation of a dataset")
+    preview.add_argument("name", help="NAME or NAME:VARIANT or NAME:PATH")
+    preview.add_argument("--out", type=Path, required=True)
+    preview.add_argument("--profile", choices=("quick", "full"), default="full")
+    preview.add_argument("--seed", type=int, default=0)
+    add_common(preview)
+    extract = tools.add_parser("extract", help="frames of a video as images")
+    extract.add_argument("video", type=Path)
+    extract.add_argument("--out", type=Path, required=True)
+    extract.add_argument("--every", type=int, default=1, help="keep every N-th frame")
+    extract.add_argument("--size", type=_size, help="WIDTHxHEIGHT, e.g. 100x56")
+    check = tools.add_parser("check", help="validate a class-folder or clip dataset")
+    check.add_argument("root", type=Path)
+
+    record = commands.add_parser("record", help="record labelled clips from a webcam or video")
+    record.add_argument("--out", type=Path, required=True)
+    record.add_argument("--subject", required=True)
+    source = record.add_mutually_exclusive_group()
+    source.add_argument("--camera", type=int, default=0)
+    source.add_argument("--source", type=Path, help="read a video file instead of a camera")
+    record.add_argument("--moves", type=_csv, help="comma-separated labels to prompt for")
+    record.add_argument("--seconds", type=float, default=3.0, help="seconds per move")
+    record.add_argument("--no-window", action="store_true", help="do not show a window")
+    return parser
+
+
+def load_dataset(spec: str, profile: str, seed: int, dataset_dirs=()):
+    from harness.runner import RunConfig, resolve_datasets, discovery
+
+    plugins = {p.name: p for p in discovery.discover("datasets", dataset_dirs) if p.cls}
+    config = RunConfig(datasets=(spec,), profile=profile, seed=seed)
+    return resolve_datasets(config, plugins)
+
+
+def command_run(args) -> int:
+    from harness import runner
+
+    if args.latency_rounds < 50:
+        raise UsageError("--latency-rounds must be at least 50")
+    config = RunConfig(
+        datasets=args.dataset,
+        methods=args.methods,
+        tasks=args.tasks,
+        profile=args.profile,
+        seed=args.seed,
+        folds=args.folds,
+        jobs=args.jobs,
+        window=args.window,
+        out=args.out,
+        method_dirs=tuple(args.methods_dir),
+        dataset_dirs=tuple(args.datasets_dir),
+        allow_leaky_split=args.allow_leaky_split,
+        latency_rounds=args.latency_rounds,
+        progress=not args.quiet,
+    )
+    run_dir = runner.run(config)
+    print(f"results: {run_dir / 'results.csv'}")
+    print(f"summary: {run_dir / 'summary.md'}")
+    print(f"report:  {run_dir / 'report.html'}")
+    return 0
+
+
+def command_list(args) -> int:
+    from harness import discovery
+
+    for kind in ("methods", "datasets"):
+        print(f"{kind}:")
+        for plugin in discovery.discover(kind, getattr(args, f"{kind}_dir")):
+            state = "available" if plugin.available else f"unavailable: {plugin.reason}"
+            tasks = ",".join(plugin.tasks) or "-"
+            extra = ""
+            if plugin.cls is not None and kind == "datasets" and plugin.cls.variants:
+                extra = f"  variants: {','.join(plugin.cls.variants)}"
+            print(f"  {plugin.name:<22} tasks: {tasks:<45} {state}{extra}")
+    return 0
+
+
+def command_report(args) -> int:
+    from harness import report
+
+    summary, html = report.render(args.run_dir)
+    print(f"summary: {summary}\nreport:  {html}")
+    return 0
+
+
+def command_explain(args) -> int:
+    from harness import explain
+
+    path = explain.explain(args.method, args.dataset, args.profile, args.take, args.frame,
+                           args.task, args.out, tuple(args.methods_dir), tuple(args.datasets_dir))
+    print(path)
+    return 0
+
+
+def command_dataset(args) -> int:
+    if args.tool == "preview":
+        from harness import preview
+
+        (dataset,) = load_dataset(args.name, args.profile, args.seed, tuple(args.datasets_dir))
+        for path in preview.write_preview(dataset.load(), args.out, title=dataset.label):
+            print(path)
+    elif args.tool == "extract":
+        from harness.tools.extract import extract_frames
+
+        count = extract_frames(args.video, args.out, every=args.every, size=args.size)
+        print(f"{count} frames written to {args.out}")
+    elif args.tool == "check":
+        from harness.tools.check import check_dataset
+
+        result = check_dataset(args.root)
+        print(result.format())
+        return 0 if result.ok else 1
+    return 0
+
+
+def command_record(args) -> int:
+    from harness.tools.record import record
+
+    manifest = record(args.out, args.subject, camera=None if args.source else args.camera,
+                      source=args.source, moves=list(args.moves) if args.moves else None,
+                      seconds_per_move=args.seconds, show=not args.no_window)
+    print(manifest)
+    return 0
+
+
+COMMANDS = {
+    "run": command_run,
+    "list": command_list,
+    "report": command_report,
+    "explain": command_explain,
+    "dataset": command_dataset,
+    "record": command_record,
+}
+
+
+def main(argv=None) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    args = build_parser().parse_args(argv)
+    weights.set_weights_dir(getattr(args, "weights_dir", None))
+    try:
+        return COMMANDS[args.command](args)
+    except (UsageError, FileNotFoundError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted: finished results were kept", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""``python -m harness explain``: one frame, and how a method decides on it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from harness import discovery
+from harness.runner import RunConfig, UsageError, resolve_datasets
+from harness.samples import task_samples
+from harness.tasks import get_task
+
+
+def explain(method_name: str, dataset_spec: str, profile: str, take: str | None,
+            frame: int | None, task_name: str, out: Path, method_dirs=(), dataset_dirs=()) -> Path:
+    """Write the method's explanation image of one frame to ``out``.
+
+    A method that learns is first fitted on every *other* subject, so the frame it explains
+    is one it never saw.
+    """
+    methods = {p.name: p for p in discovery.discover("methods", method_dirs)}
+    if method_name not in methods:
+        raise UsageError(f"unknown method {method_name!r}; known: {', '.join(methods)}")
+    plugin = methods[method_name]
+    if not plugin.available:
+        raise UsageError(f"method {method_name} is unavailable: {plugin.reason}")
+    if not hasattr(plugin.cls, "explain"):
+        raise UsageError(f"method {method_name} has no explain(); try classic-faithful")
+    datasets = {p.name: p for p in discovery.discover("datasets", dataset_dirs) if p.cls}
+    (dataset,) = resolve_datasets(RunConfig(datasets=(dataset_spec,), profile=profile), datasets)
+    recordings = dataset.load()
+    by_id = {r.id: i for i, r in enumerate(recordings)}
+    if take is not None and take not in by_id:
+        raise UsageError(f"no take {take!r} in {dataset.label}; takes: {', '.join(by_id)}")
+    r_index = by_id.get(take, 0)
+    recording = recordings[r_index]
+    frame = len(recording) // 2 if frame is None else frame
+    if not 0 <= frame < len(recording):
+        raise UsageError(f"take {recording.id} has frames 0..{len(recording) - 1}, not {frame}")
+    samples = task_samples(recordings, get_task(task_name))
+    method = plugin.cls()
+    train = samples.subset(samples.groups != recording.subject)
+    method.fit(train)
+    one = samples.subset(np.zeros(1, int))
+    one.rec[:] = r_index
+    one.end[:] = frame
+    image = method.explain(one.without_labels(), 0)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(out), cv2.cvtColor(np.asarray(image), cv2.COLOR_RGB2BGR))
+    return out

@@ -1,0 +1,67 @@
+"""The latency probe: how long the call a game makes takes, after warm-up.
+
+Statistics use pytest-benchmark's field names (min, max, mean, stddev, median, iqr, q1,
+q3, ops, rounds) so the numbers mean what readers of benchmarks expect; times are in
+seconds there, as in pytest-benchmark, and the run's tables show milliseconds. Caches are
+bypassed while timing: a timed call must do the real work from the raw frame.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from typing import Callable
+
+import numpy as np
+
+from harness import cache
+
+DEFAULT_ROUNDS = 50
+DEFAULT_WARMUP = 5
+THROUGHPUT_BATCH = 32
+
+
+def stats_of(seconds: list[float]) -> dict:
+    data = np.asarray(seconds, dtype=float)
+    q1, median, q3 = np.percentile(data, [25, 50, 75])
+    mean = float(data.mean())
+    return {
+        "min": float(data.min()),
+        "max": float(data.max()),
+        "mean": mean,
+        "stddev": float(statistics.stdev(data)) if len(data) > 1 else 0.0,
+        "median": float(median),
+        "iqr": float(q3 - q1),
+        "q1": float(q1),
+        "q3": float(q3),
+        "p95": float(np.percentile(data, 95)),
+        "ops": 1.0 / mean if mean > 0 else float("inf"),
+        "rounds": len(data),
+        "iterations": 1,
+        "data": [float(x) for x in data],
+    }
+
+
+def probe(call: Callable[[], object], rounds: int = DEFAULT_ROUNDS, warmup: int = DEFAULT_WARMUP):
+    """Time ``call()`` ``rounds`` times after ``warmup`` untimed calls, caches bypassed."""
+    with cache.bypassed():
+        for _ in range(warmup):
+            call()
+        seconds = []
+        for _ in range(rounds):
+            start = time.perf_counter()
+            call()
+            seconds.append(time.perf_counter() - start)
+    return stats_of(seconds)
+
+
+def throughput(call_batch: Callable[[], object], batch_size: int, rounds: int = 3) -> float:
+    """Inputs per second when ``call_batch()`` handles ``batch_size`` inputs at once."""
+    with cache.bypassed():
+        call_batch()  # warm-up
+        best = float("inf")
+        for _ in range(rounds):
+            start = time.perf_counter()
+            call_batch()
+            best = min(best, time.perf_counter() - start)
+    return batch_size / best if best > 0 else float("inf")

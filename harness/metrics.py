@@ -1,0 +1,99 @@
+"""Accuracy metrics (scikit-learn) and bootstrap intervals over test subjects."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from sklearn.metrics import (
+    accuracy_score,
+    balanced_accuracy_score,
+    confusion_matrix,
+    f1_score,
+)
+
+N_BOOTSTRAP = 1000
+
+
+def _labels(y_true, y_pred, classes) -> list[str]:
+    """The task's classes seen in truth or prediction, in task order, then any strays."""
+    seen = set(y_true) | set(y_pred)
+    ordered = [c for c in classes if c in seen]
+    return ordered + sorted(seen - set(ordered))
+
+
+def _f1_from_confusion(counts: np.ndarray) -> np.ndarray:
+    """Per-class F1 from confusion matrices (..., K, K) with truth on the rows."""
+    true_positive = np.diagonal(counts, axis1=-2, axis2=-1).astype(float)
+    support = counts.sum(axis=-1)
+    predicted = counts.sum(axis=-2)
+    denominator = support + predicted
+    return np.divide(2 * true_positive, denominator, out=np.zeros_like(true_positive),
+                     where=denominator > 0)
+
+
+def macro_f1(y_true, y_pred, labels) -> float:
+    return float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0))
+
+
+def bootstrap_macro_f1(
+    y_true, y_pred, groups, labels, seed: int, n_boot: int = N_BOOTSTRAP
+) -> tuple[float, float]:
+    """95 % percentile interval of macro-F1 when the test *subjects* are resampled.
+
+    People differ more than frames do, so resampling frames would give intervals that are
+    far too narrow. With fewer than two test subjects there is nothing to resample and the
+    interval is (nan, nan). Each subject's confusion matrix is computed once; a bootstrap
+    replicate is a sum of them, so a thousand replicates take milliseconds.
+    """
+    groups = np.asarray(groups, dtype=object)
+    subjects = np.unique(groups)
+    if len(subjects) < 2:
+        return float("nan"), float("nan")
+    per_subject = np.stack(
+        [
+            confusion_matrix(
+                np.asarray(y_true, dtype=object)[groups == s],
+                np.asarray(y_pred, dtype=object)[groups == s],
+                labels=labels,
+            )
+            for s in subjects
+        ]
+    )
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(subjects), (n_boot, len(subjects)))
+    weights = np.stack([np.bincount(p, minlength=len(subjects)) for p in picks])
+    replicates = np.einsum("bs,skl->bkl", weights, per_subject)
+    scores = _f1_from_confusion(replicates).mean(axis=-1)
+    low, high = np.percentile(scores, [2.5, 97.5])
+    return float(low), float(high)
+
+
+def score(y_true, y_pred, classes, groups, seed: int) -> dict:
+    """Every accuracy metric of one set of predictions.
+
+    Returns flat numbers (accuracy, balanced_accuracy, macro_f1, macro_f1_ci_low/high) and
+    the detail for results.json (per_class_f1, confusion matrix with its labels).
+    """
+    y_true = np.asarray([str(y) for y in y_true], dtype=object)
+    y_pred = np.asarray([str(y) for y in y_pred], dtype=object)
+    labels = _labels(y_true, y_pred, classes)
+    with warnings.catch_warnings():
+        # A method may predict a class absent from this fold's truth: that is its error to
+        # count, not a problem to warn about.
+        warnings.simplefilter("ignore", UserWarning)
+        balanced = float(balanced_accuracy_score(y_true, y_pred))
+    low, high = bootstrap_macro_f1(y_true, y_pred, groups, labels, seed)
+    per_class = f1_score(y_true, y_pred, labels=labels, average=None, zero_division=0)
+    return {
+        "accuracy": float(accuracy_score(y_true, y_pred)),
+        "balanced_accuracy": balanced,
+        "macro_f1": macro_f1(y_true, y_pred, labels),
+        "macro_f1_ci_low": low,
+        "macro_f1_ci_high": high,
+        "per_class_f1": {label: float(f) for label, f in zip(labels, per_class)},
+        "confusion": {
+            "labels": labels,
+            "matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist(),
+        },
+    }

@@ -1,0 +1,135 @@
+"""Result rows: the tidy table of a run, its aggregates, and how they are written.
+
+One row per dataset x task x method x fold (``results.csv``). ``results.json`` holds the
+same rows plus their detail (per-class F1, confusion matrices, latency samples under
+pytest-benchmark's names, streaming events), machine info, and the aggregates: per
+dataset x task x method, metrics of the pooled out-of-fold predictions with a bootstrap
+interval over *all* test subjects.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from itertools import chain
+from pathlib import Path
+
+import numpy as np
+
+from harness import metrics
+from harness.files import atomic_write_json, atomic_write_text
+
+RESULT_COLUMNS = (
+    "dataset",
+    "task",
+    "method",
+    "fold",
+    "seed",
+    "n_train",
+    "n_test",
+    "accuracy",
+    "balanced_accuracy",
+    "macro_f1",
+    "macro_f1_ci_low",
+    "macro_f1_ci_high",
+    "latency_median_ms",
+    "latency_p95_ms",
+    "throughput_fps",
+    "fit_seconds",
+    "status",
+    "reason",
+    "scoring",
+    "dataset_version",
+    "test_subjects",
+    "predict_seconds",
+    "detection_rate",
+    "ttd_median_ms",
+    "false_triggers_per_min",
+)
+
+KEY = ("dataset", "task", "method")
+
+
+def public(row: dict) -> dict:
+    """A row without its private fields (traceback, predictions)."""
+    return {k: v for k, v in row.items() if not k.startswith("_")}
+
+
+def detail_without_predictions(row: dict) -> dict:
+    detail = dict(row.get("_detail") or {})
+    detail.pop("predictions", None)
+    return detail
+
+
+def aggregate(rows: list[dict]) -> list[dict]:
+    """Per dataset x task x method: pooled out-of-fold metrics, fold means, latency."""
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for row in rows:
+        groups[tuple(row.get(k) for k in KEY)].append(row)
+    result = []
+    for key, members in groups.items():
+        ok = [r for r in members if r.get("status") == "ok"]
+        entry = dict(zip(KEY, key))
+        entry["dataset_version"] = members[0].get("dataset_version")
+        entry["scoring"] = members[0].get("scoring", "")
+        entry["folds_ok"] = len(ok)
+        entry["folds_failed"] = sum(r.get("status") == "failed" for r in members)
+        if not ok:
+            entry["status"] = members[0].get("status")
+            entry["reason"] = members[0].get("reason", "")
+            result.append(entry)
+            continue
+        entry["status"] = "ok" if not entry["folds_failed"] else "partial"
+        entry["reason"] = next((r["reason"] for r in members if r.get("status") == "failed"), "")
+        predictions = [r["_detail"]["predictions"] for r in ok if "_detail" in r]
+        if predictions:
+            y_true = list(chain.from_iterable(p["y_true"] for p in predictions))
+            y_pred = list(chain.from_iterable(p["y_pred"] for p in predictions))
+            groups_ = list(chain.from_iterable(p["groups"] for p in predictions))
+            classes = list(ok[0]["_detail"]["per_class_f1"])
+            pooled = metrics.score(y_true, y_pred, classes, groups_, int(ok[0]["seed"]))
+            entry["pooled"] = pooled
+            for name in ("accuracy", "balanced_accuracy", "macro_f1", "macro_f1_ci_low",
+                         "macro_f1_ci_high"):
+                entry[name] = pooled[name]
+        else:
+            entry["pooled"] = {}
+        for name in ("macro_f1", "accuracy", "latency_median_ms", "latency_p95_ms",
+                     "throughput_fps", "fit_seconds", "detection_rate", "ttd_median_ms",
+                     "false_triggers_per_min"):
+            values = [r[name] for r in ok if r.get(name) is not None and np.isfinite(r[name])]
+            if not values:
+                continue
+            statistic = np.median if name.startswith(("latency", "ttd")) else np.mean
+            entry[f"fold_{name}" if name in ("macro_f1", "accuracy") else name] = float(
+                statistic(values)
+            )
+        entry["fold_macro_f1_std"] = float(np.std([r["macro_f1"] for r in ok]))
+        result.append(entry)
+    return result
+
+
+def to_csv(rows: list[dict]) -> str:
+    buffer = io.StringIO()
+    extra = sorted({k for r in rows for k in public(r)} - set(RESULT_COLUMNS))
+    writer = csv.DictWriter(buffer, fieldnames=[*RESULT_COLUMNS, *extra], extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if v is None else v) for k, v in public(row).items()})
+    return buffer.getvalue()
+
+
+def sort_key(row: dict):
+    return tuple(str(row.get(k, "")) for k in KEY) + (str(row.get("fold", "")).zfill(4),)
+
+
+def write_results(run_dir: Path, header: dict, rows: list[dict], aggregates: list[dict]) -> None:
+    """Write results.csv and results.json atomically (safe to call after every job)."""
+    rows = sorted(rows, key=sort_key)
+    atomic_write_text(Path(run_dir) / "results.csv", to_csv(rows))
+    payload = dict(header)
+    payload["columns"] = list(RESULT_COLUMNS)
+    payload["rows"] = [public(r) | {"detail": detail_without_predictions(r)} for r in rows]
+    payload["aggregates"] = aggregates
+    atomic_write_json(Path(run_dir) / "results.json", payload)

@@ -1,0 +1,62 @@
+"""Streaming evaluation of a fitted method over whole held-out takes, frame by frame.
+
+Every method is compared at one level, the game's: ``punch-kick-other``. Single-frame
+methods are streamed when they are scored on that task; window methods when they are
+scored on ``action`` (their action labels are mapped to punch / kick / other). The
+metrics themselves live in :mod:`harness.streaming`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from harness import streaming
+from harness.samples import Samples
+from harness.tasks import get_task
+
+STREAM_TASK = "punch-kick-other"
+
+
+def stream_task_for(task_name: str, method_cls) -> str | None:
+    """The level to stream at, if ``method_cls`` scored on ``task_name`` is streamed."""
+    if method_cls is None:
+        return None
+    if method_cls.input == "clip":
+        return STREAM_TASK if task_name == "action" else None
+    return STREAM_TASK if task_name == STREAM_TASK else None
+
+
+def take_predictions(method, test: Samples, r_index: int) -> np.ndarray:
+    """The method's label at every frame of one take, as a game would see it."""
+    recording = test.recordings[r_index]
+    if hasattr(method, "predict_stream"):
+        return np.asarray(method.predict_stream(recording), dtype=object)
+    ends = np.arange(test.window - 1, len(recording))
+    every = Samples(test.task, test.recordings, np.full(len(ends), r_index), ends, test.window)
+    predicted = np.full(len(recording), None, dtype=object)  # no report before a full window
+    predicted[ends] = method.predict(every)
+    return predicted
+
+
+def evaluate(method, test: Samples, level: str = STREAM_TASK) -> dict:
+    """Detections, time-to-detect and false triggers over every take of ``test``.
+
+    Ambiguous frames (a move's onset before it is plainly visible) count neither as the
+    move nor as idle, so the clock starts at the move's first labelled frame.
+    """
+    level_task = get_task(level)
+    events: list[dict] = []
+    for r_index in np.unique(test.rec):
+        recording = test.recordings[int(r_index)]
+        truth = streaming.task_labels(recording.labels, level_task)
+        truth[recording.ambiguous] = None
+        predicted = [
+            None if p is None else level_task.map_label(str(p))
+            for p in take_predictions(method, test, int(r_index))
+        ]
+        events += streaming.stream_events(
+            truth, predicted, recording.fps, idle=("other",), take=recording.id
+        )
+    summary = streaming.summarise_stream(events)
+    flat = {k: summary[k] for k in ("detection_rate", "ttd_median_ms", "false_triggers_per_min")}
+    return {"summary": flat, "detail": summary}
