@@ -134,10 +134,12 @@ def _quiet_stderr():
 
 def import_tensorflow():
     """Import TensorFlow quietly, with threads set for a small CPU machine."""
-    if "tensorflow" in sys.modules:
-        return sys.modules["tensorflow"]
-    with _quiet_stderr():
+    fresh = "tensorflow" not in sys.modules
+    with _quiet_stderr() if fresh else contextlib.nullcontext():
         import tensorflow as tf
+    tf.get_logger().setLevel("ERROR")  # e.g. retracing notes: each fitted head traces anew
+    if not fresh:
+        return tf
     with contextlib.suppress(RuntimeError):  # already initialised by someone else
         tf.config.threading.set_intra_op_parallelism_threads(THREADS)
         tf.config.threading.set_inter_op_parallelism_threads(1)

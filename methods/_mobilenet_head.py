@@ -1,0 +1,170 @@
+"""What the MobileNet methods share: their training set, the Keras head and its training loop.
+
+Not a plugin (the name starts with ``_``); ``methods/mobilenet.py`` imports it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.model_selection import GroupShuffleSplit
+
+from harness.features import augmented_features, import_tensorflow, sample_features
+
+
+def training_set(
+    train,
+    backbone: str,
+    *,
+    augment: str,
+    copies: int,
+    augment_every: int,
+    frame_every: int,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Features and labels to fit a head on: original frames plus augmented copies.
+
+    ``frame_every``: keep every n-th original frame (0: no originals, as the blog trained
+    on its augmented images). ``augment_every``: augment every n-th frame, ``copies`` each
+    (consecutive frames at 15 fps are near-duplicates). Both are cached per recording.
+    """
+    parts_x, parts_y = [], []
+    if frame_every:
+        kept = train.subset(train.end % frame_every == 0)
+        parts_x.append(sample_features(kept, backbone))
+        parts_y.append(np.asarray(kept.y, object))
+    if augment != "none" and copies:
+        x, y = augmented_features(train, backbone, augment, copies, augment_every, seed)
+        parts_x.append(x)
+        parts_y.append(y)
+    return np.concatenate(parts_x).astype(np.float32), np.concatenate(parts_y)
+
+
+def split_subjects(train, fraction: float, seed: int):
+    """(fit, validation) Samples with disjoint subjects; validation None if it cannot be."""
+    if fraction <= 0 or len(set(train.groups)) < 2:
+        return train, None
+    splitter = GroupShuffleSplit(n_splits=1, test_size=fraction, random_state=seed)
+    fit_index, val_index = next(splitter.split(np.zeros(len(train)), groups=train.groups))
+    return train.subset(fit_index), train.subset(val_index)
+
+
+def targets(y, classes: tuple[str, ...], positive: str | None) -> np.ndarray:
+    """(N, 1) 0/1 targets for a sigmoid head (``positive`` given), else one-hot (N, k)."""
+    y = np.asarray(y, object)
+    if positive is not None:
+        return (y == positive).astype(np.float32)[:, None]
+    index = {c: i for i, c in enumerate(classes)}
+    return np.eye(len(classes), dtype=np.float32)[[index[label] for label in y]]
+
+
+def make_head(dim: int, outputs: int, hidden: int = 1024):
+    """Dense(hidden, relu) -> Dense(outputs, sigmoid if outputs == 1 else softmax)."""
+    import_tensorflow()
+    import keras
+
+    last = "sigmoid" if outputs == 1 else "softmax"
+    return keras.Sequential(
+        [
+            keras.Input((dim,)),
+            keras.layers.Dense(hidden, activation="relu"),
+            keras.layers.Dense(outputs, activation=last),
+        ]
+    )
+
+
+def loss_function(name: str, outputs: int):
+    """Per-sample loss ``f(targets, outputs) -> (N,)``: ``crossentropy`` or ``blog-sigmoid``.
+
+    ``blog-sigmoid`` is the published code's ``tf.losses.sigmoidCrossEntropy``: sigmoid
+    cross-entropy, which expects logits, given the head's sigmoid or softmax outputs
+    (probabilities) as they come.
+    """
+    tf = import_tensorflow()
+    import keras
+
+    if name == "blog-sigmoid":
+        return lambda t, p: tf.reduce_mean(
+            tf.nn.sigmoid_cross_entropy_with_logits(labels=t, logits=p), axis=-1
+        )
+    if name == "crossentropy":
+        return (
+            keras.losses.binary_crossentropy
+            if outputs == 1
+            else keras.losses.categorical_crossentropy
+        )
+    raise ValueError(f"unknown loss {name!r}; valid: crossentropy, blog-sigmoid")
+
+
+def train_head(
+    model,
+    x,
+    t,
+    *,
+    loss: str,
+    learning_rate: float,
+    epochs: int,
+    batch_size,
+    seed: int,
+    weights=None,
+    validation=None,
+    patience: int = 5,
+) -> int:
+    """Train ``model`` on features ``x`` and targets ``t``; returns the epochs run.
+
+    ``batch_size``: an int, or a float in (0, 1] for a fraction of the training set (the
+    blog used 10 %). With ``validation`` = (x_val, t_val), stops when the validation loss
+    has not improved for ``patience`` epochs and keeps the best weights.
+    """
+    tf = import_tensorflow()
+    import keras
+
+    n = len(x)
+    batch = max(1, int(round(batch_size * n))) if isinstance(batch_size, float) else int(batch_size)
+    weights = np.ones(n, np.float32) if weights is None else np.asarray(weights, np.float32)
+    loss_fn = loss_function(loss, t.shape[1])
+    optimizer = keras.optimizers.Adam(learning_rate)
+    x, t, w = (tf.constant(a) for a in (x, t, weights))
+
+    # One traced step (Keras' fit costs ~2x more per epoch on small heads like this one).
+    @tf.function
+    def step(index):
+        with tf.GradientTape() as tape:
+            predicted = model(tf.gather(x, index), training=True)
+            weight = tf.gather(w, index)
+            per_sample = loss_fn(tf.gather(t, index), predicted)
+            value = tf.reduce_sum(per_sample * weight) / tf.reduce_sum(weight)
+        grads = tape.gradient(value, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+
+    rng = np.random.default_rng(seed)
+    best, best_weights, waited, ran = np.inf, None, 0, 0
+    for ran in range(1, epochs + 1):  # noqa: B007 - `ran` is the count returned
+        order = rng.permutation(n)
+        for start in range(0, n, batch):
+            step(tf.constant(order[start : start + batch]))
+        if validation is None:
+            continue
+        val_loss = float(
+            tf.reduce_mean(loss_fn(validation[1], model(validation[0], training=False)))
+        )
+        if val_loss < best - 1e-4:
+            best, best_weights, waited = val_loss, model.get_weights(), 0
+        else:
+            waited += 1
+            if waited >= patience:
+                break
+    if best_weights is not None:
+        model.set_weights(best_weights)
+    return ran
+
+
+def traced_forward(model):
+    """model(x) as a traced function: ~0.2 ms at batch 1 instead of predict's ~25 ms."""
+    tf = import_tensorflow()
+    dim = model.input_shape[-1]
+
+    @tf.function(input_signature=[tf.TensorSpec([None, dim], tf.float32)])
+    def forward(features):
+        return model(features, training=False)
+
+    return lambda features: forward(np.asarray(features, np.float32)).numpy()
