@@ -166,3 +166,15 @@ def median_frame(path: Path, size: tuple[int, int] | None = None, n_frames: int 
     if not frames:
         raise ValueError(f"{path}: no frame could be decoded (corrupt or unknown codec)")
     return np.median(np.stack(frames[:n_frames]), axis=0).astype(np.uint8)
+
+
+def count_frames(path: Path) -> int:
+    """How many frames of ``path`` actually decode (containers may claim otherwise)."""
+    capture = cv2.VideoCapture(str(path))
+    try:
+        count = 0
+        while capture.isOpened() and capture.grab():
+            count += 1
+        return count
+    finally:
+        capture.release()
