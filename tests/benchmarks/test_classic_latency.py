@@ -1,0 +1,62 @@
+"""Latency of the classic methods on one raw camera frame (targets: 1 ms and 2 ms).
+
+Run with ``pytest tests/benchmarks --benchmark-only``. The timed call is ``predict`` on
+one sample, as the harness's latency probe makes it: resize, grayscale, difference,
+threshold, histograms and rules (or features and classifier) from the raw frame.
+"""
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from harness import cache
+from harness.api import Recording, get_task
+from harness.discovery import load_class
+from harness.samples import task_samples
+
+CLASSIC = Path(__file__).resolve().parents[2] / "methods" / "classic.py"
+
+
+def _samples(height: int, width: int):
+    """Two subjects' takes of a bar figure, with and without a raised arm."""
+    rng = np.random.default_rng(0)
+    scene = rng.integers(0, 120, (height, width, 3), np.uint8)
+    recordings = []
+    for subject in ("a", "b"):
+        frames, labels = [], []
+        for t in range(40):
+            frame = scene.copy()
+            x = int(rng.integers(width // 4, width // 2))
+            cv2.rectangle(frame, (x, height // 4), (x + width // 8, height - 10), (230,) * 3, -1)
+            if t % 2:
+                cv2.rectangle(
+                    frame, (x - width // 3, height // 5), (x, height // 4), (230,) * 3, -1
+                )
+            frames.append(frame)
+            labels.append("punch_right" if t % 2 else "stand")
+        recordings.append(
+            Recording(subject, np.stack(frames), np.array(labels), subject, background=scene)
+        )
+    return task_samples(recordings, get_task("posture"))
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path))
+
+
+@pytest.mark.parametrize("size", [(300, 400), (480, 640)], ids=["400x300", "640x480"])
+@pytest.mark.parametrize(
+    "name, params",
+    [("classic-faithful", {}), ("classic-tuned", {}), ("classic-tuned", {"classifier": "logreg"})],
+    ids=["faithful", "tuned-hgb", "tuned-logreg"],
+)
+def test_classic_predict_one_frame_latency(benchmark, name, params, size):
+    samples = _samples(*size)
+    method = load_class("methods", CLASSIC, name)(**params).fit(samples)
+    one = samples.subset(np.array([3])).without_labels()
+    method.predict(one)  # the background is per-take state, made once as movement.js does
+    with cache.bypassed():
+        benchmark.pedantic(method.predict, args=(one,), rounds=300, warmup_rounds=20)
