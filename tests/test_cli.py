@@ -1,0 +1,60 @@
+"""`python -m harness` as a user types it, on the rendered default dataset (quick size)."""
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.results import RESULT_COLUMNS
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def harness(*args, cwd=REPO):
+    return subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True,
+                          text=True, cwd=cwd)
+
+
+def check_outputs(run_dir: Path) -> list[dict]:
+    for name in ("results.csv", "results.json", "summary.md", "report.html"):
+        assert (run_dir / name).stat().st_size > 0, name
+    with open(run_dir / "results.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert set(RESULT_COLUMNS) <= set(rows[0])
+    results = json.loads((run_dir / "results.json").read_text())
+    assert results["config"]["seed"] == 0 and results["aggregates"]
+    return rows
+
+
+def test_list_shows_every_plugin_with_its_availability():
+    done = harness("list")
+    assert done.returncode == 0, done.stderr
+    for name in ("chance", "mk-synth"):
+        assert name in done.stdout
+    assert "available" in done.stdout
+
+
+def test_quick_run_of_the_floor_and_classic_methods_writes_a_complete_report(tmp_path):
+    done = harness("run", "--profile", "quick", "--methods", "chance,classic-faithful",
+                   "--tasks", "punch-kick-other,posture", "--out", str(tmp_path / "run"),
+                   "--quiet")
+    assert done.returncode == 0, done.stderr
+    rows = check_outputs(tmp_path / "run")
+    assert {r["method"] for r in rows if r["status"] == "ok"} == {"chance", "classic-faithful"}
+    assert str(tmp_path / "run" / "report.html") in done.stdout
+
+
+@pytest.mark.slow
+def test_default_quick_run_reports_every_method_on_every_task(tmp_path):
+    done = harness("run", "--profile", "quick", "--out", str(tmp_path / "run"), "--quiet")
+    assert done.returncode == 0, done.stderr
+    rows = check_outputs(tmp_path / "run")
+    failed = [(r["method"], r["task"], r["reason"]) for r in rows if r["status"] == "failed"]
+    assert not failed
+    ok = {(r["method"], r["task"]) for r in rows if r["status"] == "ok"}
+    assert {task for _, task in ok} == {"punch-binary", "punch-kick-other", "posture", "action"}
+    methods = {m for m, _ in ok}
+    assert {"chance", "classic-faithful", "classic-tuned"} <= methods
