@@ -23,9 +23,10 @@ MOVES = ("stand", "punch_left", "punch_right", "front_kick_left", "squat")
 
 
 def _wall(size: tuple[int, int]) -> np.ndarray:
-    """The empty scene: a textured wall (BGR)."""
+    """The empty scene: a smoothly textured wall (BGR; smooth so MJPG keeps it close)."""
     width, height = size
-    return np.random.default_rng(7).integers(60, 120, (height, width, 3)).astype(np.uint8)
+    coarse = np.random.default_rng(7).integers(60, 120, (height // 8, width // 8, 3))
+    return cv2.resize(coarse.astype(np.uint8), size, interpolation=cv2.INTER_LINEAR)
 
 
 def _figure(label: str, size: tuple[int, int], shift: int) -> np.ndarray:
