@@ -36,6 +36,11 @@ def training_set(
         x, y = augmented_features(train, backbone, augment, copies, augment_every, seed)
         parts_x.append(x)
         parts_y.append(y)
+    if not parts_x or not sum(len(x) for x in parts_x):
+        raise ValueError(
+            f"no training data left: frame_every={frame_every}, augment={augment!r}, "
+            f"copies={copies}; keep original frames (frame_every >= 1) or augment"
+        )
     return np.concatenate(parts_x).astype(np.float32), np.concatenate(parts_y)
 
 

@@ -1,0 +1,57 @@
+"""Latency of the MobileNet methods on one raw 320x240 camera frame (target: 10 ms at 0.25).
+
+Run with ``pytest tests/benchmarks --benchmark-only``. The timed call is ``predict`` on one
+sample with caches bypassed, as the harness's latency probe makes it: resize to 100 x 56,
+preprocessing, the frozen backbone and the dense head, from the raw frame.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from harness import cache
+from harness.api import Recording, get_task
+from harness.discovery import load_class
+from harness.samples import task_samples
+
+PLUGIN = Path(__file__).resolve().parents[2] / "methods" / "mobilenet.py"
+TARGET_SECONDS = {"mobilenet-0.25": 0.010, "mobilenet-1.0-tflite": 0.020}
+
+
+def _samples(task: str):
+    """Two subjects' takes of noise frames at webcam size, labelled in turn."""
+    rng = np.random.default_rng(0)
+    labels = ["stand", "punch_left", "kick_right"] * 8
+    recordings = [
+        Recording(s, rng.integers(0, 255, (24, 240, 320, 3), np.uint8), labels, subject=s)
+        for s in ("a", "b")
+    ]
+    return task_samples(recordings, get_task(task))
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path))
+
+
+@pytest.mark.deep
+@pytest.mark.parametrize("backbone", list(TARGET_SECONDS))
+@pytest.mark.parametrize("task", ["punch-binary", "punch-kick-other"])
+@pytest.mark.parametrize("name", ["mobilenet", "mobilenet-blog"])
+def test_mobilenet_predict_one_raw_frame_latency(benchmark, name, task, backbone):
+    pytest.importorskip("tensorflow")
+    from harness.features import backbone_missing_reason
+
+    if backbone_missing_reason(backbone):
+        pytest.skip(backbone_missing_reason(backbone))
+    samples = _samples(task)
+    cls = load_class("methods", PLUGIN, name)
+    method = cls(backbone=backbone, augment="none", frame_every=1, epochs=2, binary_epochs=2).fit(
+        samples
+    )
+    method.warm_up()
+    one = samples.subset(np.array([3])).without_labels()
+    with cache.bypassed():
+        benchmark.pedantic(method.predict, args=(one,), rounds=100, warmup_rounds=10)
+    assert benchmark.stats.stats.median <= TARGET_SECONDS[backbone]

@@ -1,0 +1,183 @@
+"""MobileNet transfer learning: presets, availability, and fits scored on held-out subjects."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.dummy import DummyClassifier
+from sklearn.metrics import f1_score
+
+from harness import cache, discovery, weights
+from harness.api import get_task
+from harness.runner import RunConfig, run
+from harness.samples import task_samples
+from harness.splits import in_subjects, subject_folds
+
+REPO = Path(__file__).resolve().parents[1]
+PLUGIN = REPO / "methods" / "mobilenet.py"
+MobileNet = discovery.load_class("methods", PLUGIN, "mobilenet")
+MobileNetBlog = discovery.load_class("methods", PLUGIN, "mobilenet-blog")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def private_cache(tmp_path_factory):
+    """Features and augmented copies go to a throw-away cache, shared by this module."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(cache.ENV_VAR, str(tmp_path_factory.mktemp("cache")))
+        yield
+
+
+@pytest.fixture
+def no_weights(tmp_path, monkeypatch):
+    (tmp_path / "empty").mkdir()
+    monkeypatch.setenv(weights.ENV_VAR, str(tmp_path / "empty"))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.delenv(weights.DOWNLOAD_ENV_VAR, raising=False)
+
+
+def test_presets_store_the_published_and_the_sound_settings():
+    blog = MobileNetBlog().get_params()
+    assert (blog["learning_rate"], blog["loss"], blog["batch_size"]) == (1e-6, "blog-sigmoid", 0.1)
+    assert (blog["epochs"], blog["binary_epochs"], blog["threshold"]) == (500, 50, 0.4)
+    sound = MobileNet().get_params()
+    assert (sound["learning_rate"], sound["loss"], sound["backbone"]) == (
+        1e-3,
+        "crossentropy",
+        "mobilenet-0.25",
+    )
+    assert sound["validation_fraction"] > 0 and sound["augment"] == "blog"
+    assert clone(MobileNet(threshold=0.7)).get_params()["threshold"] == 0.7
+
+
+def test_without_weights_both_presets_are_unavailable_with_one_line(no_weights):
+    for cls in (MobileNet, MobileNetBlog):
+        available, reason = cls.availability()
+        assert not available
+        assert "mobilenet_2_5_224_tf_no_top.h5" in reason and "\n" not in reason
+
+
+def test_without_weights_the_run_completes_with_the_other_methods(no_weights, toy_dirs, tmp_path):
+    config = RunConfig(
+        datasets=("toy",),
+        methods=("chance", "mobilenet", "mobilenet-blog"),
+        tasks=("punch-kick-other",),
+        profile="quick",
+        folds=2,
+        out=tmp_path / "run",
+        dataset_dirs=(toy_dirs["datasets"],),
+        progress=False,
+        latency_rounds=5,
+    )
+    with open(run(config) / "results.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    status = {(r["method"], r["status"]) for r in rows}
+    assert ("chance", "ok") in status
+    assert ("mobilenet", "skipped") in status and ("mobilenet-blog", "skipped") in status
+    skipped = next(r for r in rows if r["method"] == "mobilenet")
+    assert "mobilenet_2_5_224_tf_no_top.h5" in skipped["reason"]
+
+
+# -- fitting (TensorFlow and the MobileNet weights) ----------------------------------------
+
+
+def _recordings(toy_recordings):
+    """mk-synth quick (clean) when it is there, the engine's toy dataset otherwise."""
+    path = REPO / "datasets" / "mk_synth.py"
+    if not path.exists():
+        return toy_recordings
+    cls = discovery.load_class("datasets", path, "mk-synth")
+    return cls(arg="clean", profile="quick", seed=0).load()
+
+
+def _split(recordings, task_name: str, max_train: int = 3000):
+    samples = task_samples(recordings, get_task(task_name))
+    train_subjects, test_subjects = subject_folds(samples.groups, 3, seed=0)[0]
+    train = samples.subset(in_subjects(samples, train_subjects))
+    test = samples.subset(in_subjects(samples, test_subjects))
+    stride = max(1, len(train) // max_train)  # keep the fit small
+    return train.subset(np.arange(0, len(train), stride)), test
+
+
+@pytest.fixture(scope="module")
+def data(toy_recordings):
+    pytest.importorskip("tensorflow")
+    available, reason = MobileNet.availability()
+    if not available:
+        pytest.skip(reason)
+    return _recordings(toy_recordings)
+
+
+def _chance_f1(train, test) -> float:
+    dummy = DummyClassifier(strategy="stratified", random_state=0)
+    guessed = dummy.fit(np.zeros((len(train), 1)), train.y).predict(np.zeros((len(test), 1)))
+    return f1_score(list(test.y), list(guessed), average="macro")
+
+
+@pytest.fixture(scope="module")
+def fitted(data):
+    train, test = _split(data, "punch-kick-other")
+    return MobileNet(copies=4, augment_every=8, random_state=0).fit(train), train, test
+
+
+@pytest.mark.deep
+def test_tiny_fit_beats_a_stratified_dummy_on_held_out_subjects(fitted):
+    method, train, test = fitted
+    predicted = method.predict(test.without_labels())
+    assert set(predicted) <= set(test.classes)
+    ours = f1_score(list(test.y), list(predicted), average="macro")
+    assert ours > _chance_f1(train, test) + 0.1, ours
+
+
+@pytest.mark.deep
+def test_predict_proba_columns_follow_the_task_classes(fitted):
+    method, _, test = fitted
+    some = test.subset(np.arange(0, len(test), max(1, len(test) // 7))).without_labels()
+    proba = method.predict_proba(some)
+    assert proba.shape == (len(some), 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-4)
+    assert list(np.asarray(test.classes)[proba.argmax(axis=1)]) == list(method.predict(some))
+
+
+@pytest.mark.deep
+def test_one_raw_frame_predicts_the_same_when_caches_are_bypassed(fitted):
+    method, _, test = fitted
+    some = test.subset(np.arange(0, len(test), max(1, len(test) // 5))).without_labels()
+    cached = method.predict_proba(some)
+    method.warm_up()
+    with cache.bypassed():
+        live = np.concatenate([method.predict_proba(some.subset([i])) for i in range(len(some))])
+    np.testing.assert_allclose(live, cached, atol=1e-4)
+
+
+@pytest.mark.deep
+def test_binary_head_fires_at_its_threshold(data):
+    train, test = _split(data, "punch-binary", max_train=1500)
+    method = MobileNet(augment="none", random_state=0).fit(train)
+    proba = method.predict_proba(test.without_labels())
+    assert proba.shape[1] == 2
+    punch = proba[:, list(test.classes).index("punch")]
+    expected = np.where(punch >= 0.4, "punch", "other")
+    assert list(method.predict(test.without_labels())) == list(expected)
+    method.set_params(threshold=1.01)
+    assert set(method.predict(test.without_labels())) == {"other"}
+
+
+@pytest.mark.deep
+def test_blog_preset_trains_with_its_published_loss_and_batch(data):
+    train, test = _split(data, "punch-kick-other", max_train=1500)
+    method = MobileNetBlog(epochs=3, copies=2, augment_every=8, random_state=0).fit(train)
+    assert method.epochs_ == 3
+    assert set(method.predict(test.without_labels())) <= set(test.classes)
+
+
+@pytest.mark.deep
+def test_same_seed_gives_the_same_model(data):
+    train, test = _split(data, "posture", max_train=600)
+    some = test.subset(np.arange(10)).without_labels()
+    first = MobileNet(augment="none", epochs=3, random_state=3).fit(train).predict_proba(some)
+    again = MobileNet(augment="none", epochs=3, random_state=3).fit(train).predict_proba(some)
+    np.testing.assert_allclose(first, again, atol=1e-5)
