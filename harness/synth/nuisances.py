@@ -1,0 +1,212 @@
+"""Nuisance factors: the things that break webcam recognisers in real rooms.
+
+Each factor is named (harness.synth.config.NUISANCES), drawn from its own random stream
+and recorded in the take's ``meta``; all are off in the ``clean`` variant.
+
+- ``lighting``: after the background frame the scene's light changes by a gain of 0.6-1.4
+  (never closer to 1 than 0.15), suddenly (a lamp switched) or gradually over 2-6 s (a
+  cloud, auto-exposure).
+- ``shake``: the camera wobbles by up to 2-8 px (a laptop on a desk someone bumps).
+- ``noise``: sensor noise, Gaussian with sigma 4-10 grey levels, partly per channel.
+- ``shadow``: a lamp near the camera casts the performer's soft shadow on the floor and
+  the back wall (the shadow is not part of the mask).
+- ``camouflage``: the shirt takes the colour of the wall (handled in render.py).
+- ``moving-object``: a pet walks to and fro behind the performer.
+- ``mirrored``: a selfie camera: the image (and keypoints, masks, background) are flipped
+  left-right; labels and keypoint names stay on the performer's own sides.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from harness.synth.body import J
+
+# Shadow casters: pairs of joints and the body width they stand for (m).
+_SHADOW_LIMBS = (
+    ("left_shoulder", "left_elbow", 0.1), ("right_shoulder", "right_elbow", 0.1),
+    ("left_elbow", "left_hand", 0.08), ("right_elbow", "right_hand", 0.08),
+    ("left_hip", "left_knee", 0.16), ("right_hip", "right_knee", 0.16),
+    ("left_knee", "left_toe", 0.11), ("right_knee", "right_toe", 0.11),
+    ("neck", "head_top", 0.17), ("neck", "pelvis", 0.36),
+)  # fmt: skip
+
+
+def backgrounds(background, n, active, rng, camera, joints, room, meta, fps):
+    """A function t -> the frame under the performer at frame t (shadow, moving object)."""
+    if not active & {"shadow", "moving-object"}:
+        return lambda t: background
+    shadow = _shadow_maker(background, active, rng, camera, joints, room, meta)
+    pet = _pet_maker(n, active, rng, camera, room, meta, fps)
+
+    def frame(t: int) -> np.ndarray:
+        out = background.copy()
+        if pet is not None:
+            pet(out, t)
+        if shadow is not None:
+            shadow(out, t)
+        return out
+
+    return frame
+
+
+def _shadow_maker(background, active, rng, camera, joints, room, meta):
+    if "shadow" not in active:
+        return None
+    lamp = np.array([rng.choice([-1.0, 1.0]) * rng.uniform(0.6, 1.4), rng.uniform(1.9, 2.3), 0.3])
+    strength = float(rng.uniform(0.35, 0.55))
+    meta["shadow"] = {"lamp": [round(float(v), 2) for v in lamp], "strength": round(strength, 2)}
+    rays = joints - lamp
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_floor = np.where(rays[..., 1] < 0, -lamp[1] / rays[..., 1], np.inf)
+        t_wall = np.where(rays[..., 2] > 0, (room.depth - lamp[2]) / rays[..., 2], np.inf)
+    hit = lamp + rays * np.minimum(t_floor, t_wall)[..., None]
+    pix, depth = camera.project(hit)
+    pix = (pix - 0.5) / 2.0
+    scale = camera.focal / 2 / depth * np.minimum(t_floor, t_wall)
+    h, w = background.shape[:2]
+
+    def draw(out, t):
+        shade = np.zeros((h, w), np.uint8)
+        for a, b, width in _SHADOW_LIMBS:
+            ia, ib = J[a], J[b]
+            thick = int(max(width * (scale[t, ia] + scale[t, ib]) / 2, 1))
+            p, q = pix[t, ia], pix[t, ib]
+            if not (np.all(np.isfinite(p)) and np.all(np.isfinite(q))):
+                continue
+            cv2.line(
+                shade,
+                (int(p[0] * 8), int(p[1] * 8)),
+                (int(q[0] * 8), int(q[1] * 8)),
+                255,
+                thick,
+                cv2.LINE_AA,
+                3,
+            )
+        shade = cv2.GaussianBlur(shade, (0, 0), 2.5)
+        factor = 1.0 - strength * shade.astype(np.float32) / 255.0
+        out[:] = np.clip(out * factor[..., None], 0, 255).astype(np.uint8)
+
+    return draw
+
+
+def _pet_maker(n, active, rng, camera, room, meta, fps):
+    if "moving-object" not in active:
+        return None
+    z = room.depth - rng.uniform(0.5, 1.0)
+    span = room.half_width - 0.4
+    speed = rng.uniform(0.4, 0.9)
+    colour = tuple(
+        float(c) for c in rng.choice([(70, 50, 35), (30, 28, 26), (210, 200, 185), (160, 110, 60)])
+    )
+    phase = rng.uniform(0, 2 * np.pi)
+    length = rng.uniform(0.45, 0.7)
+    meta["moving_object"] = {
+        "kind": "pet",
+        "speed": round(float(speed), 2),
+        "depth": round(float(z), 2),
+    }
+    ts = np.arange(n) / fps
+    # To and fro across the room (a triangle wave), legs stepping as it goes.
+    xs = span * (2 / np.pi) * np.arcsin(np.sin(speed * ts / span * np.pi / 2 + phase))
+    heading = np.sign(np.gradient(xs) + 1e-9)
+
+    def draw(out, t):
+        x, d = xs[t], heading[t]
+        body_y = 0.3 * length + 0.05
+        pts = np.array([
+            [x - d * length / 2, body_y, z], [x + d * length / 2, body_y, z],
+            [x + d * length * 0.62, body_y + 0.12, z],
+        ])  # fmt: skip
+        pix, depth = camera.project(pts)
+        pix = (pix - 0.5) / 2.0
+        s = camera.focal / 2 / depth[0]
+        step = np.sin(t / fps * 2 * np.pi * 2.5)
+        for k, lx in enumerate((-0.35, 0.35)):
+            foot = camera.project(
+                np.array([x + d * (lx + 0.08 * step * (-1) ** k) * length, 0.0, z])
+            )[0]
+            hip = camera.project(np.array([x + d * lx * length, body_y, z]))[0]
+            cv2.line(
+                out,
+                tuple(int(v) for v in (hip - 0.5) / 2),
+                tuple(int(v) for v in (foot - 0.5) / 2),
+                colour,
+                max(int(0.05 * s), 1),
+                cv2.LINE_AA,
+            )
+        centre = (pix[0] + pix[1]) / 2
+        cv2.ellipse(
+            out,
+            (int(centre[0]), int(centre[1])),
+            (max(int(length / 2 * s), 2), max(int(0.11 * s), 1)),
+            0,
+            0,
+            360,
+            colour,
+            -1,
+            cv2.LINE_AA,
+        )
+        cv2.circle(
+            out, (int(pix[2][0]), int(pix[2][1])), max(int(0.09 * s), 1), colour, -1, cv2.LINE_AA
+        )
+
+    return draw
+
+
+def after(frames, keypoints, masks, active, rng, meta, config):
+    """Apply the whole-image factors (lighting, shake, noise, mirror) in place where possible."""
+    n, h, w = frames.shape[:3]
+    fps = config.fps
+    empty = int(round(config.empty_seconds * fps))
+    if "lighting" in active:
+        gain = float(rng.choice([rng.uniform(0.6, 0.85), rng.uniform(1.15, 1.4)]))
+        sudden = bool(rng.random() < 0.5)
+        start = int(rng.integers(max(empty // 2, 1), max(n // 2, empty)))
+        ramp = 1 if sudden else int(rng.uniform(2, 6) * fps)
+        gains = 1 + (gain - 1) * np.clip((np.arange(n) - start + 1) / ramp, 0, 1)
+        meta["lighting"] = {"gain": round(gain, 3), "sudden": sudden, "start_frame": start}
+        levels = np.arange(256, dtype=np.float32)
+        for t in range(start, n):
+            lut = np.clip(levels * gains[t], 0, 255).astype(np.uint8)
+            cv2.LUT(frames[t], lut, dst=frames[t])
+    if "shake" in active:
+        amp = float(rng.uniform(2, 8))
+        ts = np.arange(n) / fps
+        offsets = np.zeros((n, 2))
+        for axis in range(2):
+            for _ in range(3):
+                offsets[:, axis] += np.sin(
+                    2 * np.pi * rng.uniform(0.5, 4) * ts + rng.uniform(0, 6.3)
+                )
+        offsets += rng.normal(0, 0.3, offsets.shape)
+        offsets *= amp / max(np.abs(offsets).max(), 1e-6)
+        offsets[0] = 0  # the background frame is taken steady
+        meta["shake"] = {"amplitude_px": round(amp, 2)}
+        for t in range(n):
+            m = np.float32([[1, 0, offsets[t, 0]], [0, 1, offsets[t, 1]]])
+            frames[t] = cv2.warpAffine(frames[t], m, (w, h), borderMode=cv2.BORDER_REFLECT_101)
+            masks[t] = (
+                cv2.warpAffine(masks[t].astype(np.uint8), m, (w, h), flags=cv2.INTER_NEAREST) > 0
+            )
+        keypoints = keypoints + offsets[:, None, :]
+    if "noise" in active:
+        sigma = float(rng.uniform(4, 10))
+        meta["noise"] = {"sigma": round(sigma, 2)}
+        pool = [
+            (rng.normal(0, sigma * 0.8, (h, w, 1)) + rng.normal(0, sigma * 0.6, (h, w, 3))).astype(
+                np.int16
+            )
+            for _ in range(4)
+        ]
+        for t in range(n):
+            noise = np.roll(pool[t % 4], (int(rng.integers(h)), int(rng.integers(w))), axis=(0, 1))
+            frames[t] = np.clip(frames[t].astype(np.int16) + noise, 0, 255).astype(np.uint8)
+    if "mirrored" in active:
+        frames = np.ascontiguousarray(frames[:, :, ::-1])
+        masks = np.ascontiguousarray(masks[:, :, ::-1])
+        keypoints = keypoints.copy()
+        keypoints[..., 0] = w - 1 - keypoints[..., 0]
+        meta["mirrored"] = True
+    return frames, keypoints, masks

@@ -1,0 +1,102 @@
+"""Render takes once, keep them on disk, hand them out as memory-mapped Recordings.
+
+Each take lives in ``<cache>/mk-synth/<key>/`` where the key hashes the take's
+specification and the renderer's source code: editing the renderer or the configuration
+re-renders exactly what changed. A take's folder is written under a temporary name and
+renamed when complete, so a crash never leaves a half take that looks finished.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from joblib import Parallel, delayed
+from tqdm import tqdm
+
+from harness import cache
+from harness.recording import Recording
+from harness.synth import body, config, moves, nuisances, render, scene
+from harness.synth.config import SynthConfig, TakeSpec, plan_takes
+
+NAMESPACE = "mk-synth"
+
+
+def renderer_hash() -> str:
+    """Hash of every module that shapes the pixels or the labels."""
+    return cache.code_hash(body, moves, scene, render, nuisances, config)
+
+
+def take_key(spec: TakeSpec, code: str | None = None) -> str:
+    return cache.key_of(spec.as_dict(), code or renderer_hash(), spec.id)
+
+
+def _write_take(spec: TakeSpec, folder: Path) -> None:
+    take = render.render_take(spec)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".tmp-"))
+    try:
+        np.save(tmp / "frames.npy", take.frames)
+        np.save(tmp / "masks.npy", take.masks)
+        np.save(tmp / "keypoints.npy", take.keypoints)
+        np.save(tmp / "background.npy", take.background)
+        truth = {
+            "labels": [str(x) for x in take.labels],
+            "ambiguous": take.ambiguous.astype(int).tolist(),
+            "meta": take.meta,
+        }
+        (tmp / "truth.json").write_text(json.dumps(truth))
+        try:
+            os.replace(tmp, folder)
+        except OSError:  # another process finished the same take first
+            shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _load_take(spec: TakeSpec, folder: Path, key: str) -> Recording:
+    truth = json.loads((folder / "truth.json").read_text())
+    meta = dict(
+        truth["meta"], take=spec.id, seconds=spec.seconds, nuisances=list(spec.config.nuisances)
+    )
+    return Recording(
+        id=spec.id,
+        frames=np.load(folder / "frames.npy", mmap_mode="r"),
+        labels=np.asarray(truth["labels"], dtype=object),
+        subject=f"s{spec.subject + 1:02d}",
+        scene=f"room{spec.scene + 1:02d}",
+        fps=spec.config.fps,
+        background=np.load(folder / "background.npy"),
+        ambiguous=np.asarray(truth["ambiguous"], dtype=bool),
+        keypoints=np.load(folder / "keypoints.npy", mmap_mode="r"),
+        masks=np.load(folder / "masks.npy", mmap_mode="r"),
+        fingerprint=key,
+        meta=meta,
+    )
+
+
+def load_recordings(cfg: SynthConfig, n_jobs: int = 2) -> list[Recording]:
+    """Every take of ``cfg`` as a Recording, rendering (in parallel) the ones not cached."""
+    specs = plan_takes(cfg)
+    code = renderer_hash()
+    root = cache.cache_dir() / NAMESPACE
+    keys = [take_key(spec, code) for spec in specs]
+    folders = [root / key for key in keys]
+    missing = [
+        (s, f) for s, f in zip(specs, folders, strict=True) if not (f / "truth.json").is_file()
+    ]
+    if missing:
+        show = sys.stderr.isatty() and len(missing) > 2
+        jobs = (delayed(_write_take)(s, f) for s, f in missing)
+        runner = Parallel(n_jobs=min(n_jobs, len(missing)), return_as="generator")
+        for _ in tqdm(
+            runner(jobs), total=len(missing), desc="rendering mk-synth", disable=not show
+        ):
+            pass
+    return [_load_take(s, f, k) for s, f, k in zip(specs, folders, keys, strict=True)]
