@@ -76,7 +76,12 @@ class Folders(Dataset):
                     subject=subject,
                     scene=root.name,
                     fingerprint=key,
-                    meta={"source": str(root), "files": [members[i].rel for i in kept]},
+                    # Independent images, not a take: streaming metrics do not apply.
+                    meta={
+                        "source": str(root),
+                        "files": [members[i].rel for i in kept],
+                        "continuous": False,
+                    },
                 )
             )
         if not recordings:

@@ -7,12 +7,15 @@ The frames come from the rendered default dataset (mk-synth, quick profile) when
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
+import os
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from harness import cache
 from harness.discovery import load_class
 from harness.recording import Recording
 from harness.tasks import get_task
@@ -20,6 +23,7 @@ from harness.tasks import get_task
 REPO = Path(__file__).resolve().parents[1]
 BLOG_FOLDERS = {"punch": "hits", "kick": "kicks"}  # anything else goes to others/
 MOVES = ("stand", "punch_left", "punch_right", "front_kick_left", "squat")
+_USUAL_CACHE = os.environ.get(cache.ENV_VAR)  # read at import, before tests redirect it
 
 
 def _wall(size: tuple[int, int]) -> np.ndarray:
@@ -61,23 +65,40 @@ def synthetic_recordings(
     return recordings
 
 
-def sample_recordings(max_frames: int = 40) -> list[Recording]:
-    """mk-synth quick renders (first ``max_frames`` of each take) or synthetic takes."""
-    path = REPO / "datasets" / "mk_synth.py"
-    if not path.exists():
+@functools.lru_cache(maxsize=1)
+def _mk_synth_quick() -> tuple:
+    """mk-synth's quick renders, once per test process, from the usual render cache (tests
+    point HARNESS_CACHE_DIR at a temporary folder; rendering anew each time would be slow)."""
+    cls = load_class("datasets", REPO / "datasets" / "mk_synth.py", "mk-synth")
+    changed = os.environ.get(cache.ENV_VAR)
+    if _USUAL_CACHE is None:
+        os.environ.pop(cache.ENV_VAR, None)
+    else:
+        os.environ[cache.ENV_VAR] = _USUAL_CACHE
+    try:
+        return tuple(cls(arg="clean", profile="quick", seed=0).load())
+    finally:
+        if changed is None:
+            os.environ.pop(cache.ENV_VAR, None)
+        else:
+            os.environ[cache.ENV_VAR] = changed
+
+
+def sample_recordings(start: int = 50, stop: int = 250) -> list[Recording]:
+    """Frames ``start:stop`` of each mk-synth quick take (every move appears there), or
+    synthetic takes when the renderer is not in ``datasets/``."""
+    if not (REPO / "datasets" / "mk_synth.py").exists():
         return synthetic_recordings()
-    cls = load_class("datasets", path, "mk-synth")
-    recordings = cls(arg="clean", profile="quick", seed=0).load()
     return [
         Recording(
             r.id,
-            np.asarray(r.frames[:max_frames]),
-            r.labels[:max_frames],
+            np.asarray(r.frames[start:stop]),
+            r.labels[start:stop],
             r.subject,
             fps=r.fps,
             background=r.background,
         )
-        for r in recordings
+        for r in _mk_synth_quick()
     ]
 
 

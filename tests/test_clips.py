@@ -59,7 +59,8 @@ def test_manifest_of_rendered_takes_loads_with_every_segment_labelled(tmp_path):
         assert list(clip.labels) == list(original.labels)
         assert not clip.ambiguous.any()
         # MJPG is lossy; the pictures must still be the same pictures.
-        error = np.abs(clip.frames.astype(int) - np.asarray(original.frames, int)).mean()
+        some = slice(None, None, 10)
+        error = np.abs(clip.frames[some].astype(np.int16) - original.frames[some]).mean()
         assert error < 8
     assert "action" in dataset.tasks and "posture" in dataset.tasks
 
@@ -263,3 +264,12 @@ def test_decoded_frames_are_cached_memory_maps(tmp_path, two_clips):
     _, again = load(two_clips)
     assert first[0].fingerprint == again[0].fingerprint
     assert np.array_equal(first[0].frames, again[0].frames)
+
+
+def test_clip_names_the_default_regex_partly_misses_are_reported(tmp_path):
+    root = tmp_path / "ucf"
+    write_video(root / "punch" / "v_Punch_g01_c01.avi", take(6, "punch_left"))
+    write_video(root / "squat" / "my_squat.avi", take(6, "squat"))
+    with pytest.warns(UserWarning, match=r"1 of 2 clip names do not match the subject regex"):
+        dataset, _ = load(root)
+    assert dataset.subjects_known is False

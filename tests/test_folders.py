@@ -40,7 +40,7 @@ def small_blog(root: Path, subjects: bool = True) -> Path:
 
 def test_blog_folders_with_subject_folders_load_as_coarse_labels_per_subject(tmp_path):
     recordings = sample_recordings()
-    root = write_folders(tmp_path / "blog", recordings, subjects=True, every=2)
+    root = write_folders(tmp_path / "blog", recordings, subjects=True, every=5)
     dataset, loaded = load(root)
     assert dataset.subjects_known is True and dataset.leaky_message == ""
     assert {r.subject for r in loaded} == {r.subject for r in recordings}
@@ -63,7 +63,7 @@ def test_images_keep_their_folder_label_in_file_name_order(tmp_path):
 
 
 def test_folders_without_subjects_are_flagged_as_a_leaky_split(tmp_path):
-    root = small_blog(tmp_path / "blog", subjects=False)
+    root = write_folders(tmp_path / "blog", sample_recordings(), subjects=False, every=10)
     dataset, loaded = load(root)
     assert dataset.subjects_known is False
     assert all(r.subject.startswith("unknown-") for r in loaded)

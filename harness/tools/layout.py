@@ -459,6 +459,14 @@ def _scan_clip_folders(root: Path, layout: Layout, subject_regex: str | None) ->
                 )
                 continue
             layout.items.append(Item(path, _rel(path, root), label, subject))
+    unmatched = [item.rel for item in layout.items if item.subject is None]
+    if unmatched and len(unmatched) < len(layout.items):
+        layout.warn(
+            root,
+            f"{len(unmatched)} of {len(layout.items)} clip names do not match the subject "
+            f"regex {pattern.pattern!r} (first: {unmatched[0]}); write one that matches all "
+            f"in {root / SUBJECT_REGEX_FILE}, or every split leaks",
+        )
     if not layout.items and class_dirs and not layout.errors:
         layout.error(root, "no clips found in any class folder")
 
