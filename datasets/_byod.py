@@ -74,14 +74,20 @@ def source_key(paths: Iterable[Path], *parts) -> str:
     return cache.key_of(stats, list(parts), cache.code_hash(media))
 
 
-def cached_images(
-    key: str, paths: list[Path], size: tuple[int, int], desc: str
+def _cached_stack(
+    namespace: str,
+    key: str,
+    produce: Iterable[tuple[int, np.ndarray | None]],
+    capacity: int,
+    size: tuple[int, int],
 ) -> tuple[np.ndarray, list[int]]:
-    """Decode ``paths`` to one (N, H, W, 3) array at ``size``, cached; unreadable ones skipped.
+    """Store the frames ``produce`` yields as one cached (N, H, W, 3) array.
 
-    Returns the frames (a read-only memory map) and the indices of ``paths`` they came from.
+    ``produce`` yields (source index, frame or None to skip). Frames are written slot by slot
+    into a memory-mapped file (doubled when ``capacity`` runs out), so a long video or a big
+    folder never has to fit in memory. Returns the read-only frames and their source indices.
     """
-    folder = cache.cache_dir() / "byod-images"
+    folder = cache.cache_dir() / namespace
     folder.mkdir(parents=True, exist_ok=True)
     array_path, index_path = folder / f"{key}.npy", folder / f"{key}.json"
     if array_path.is_file() and index_path.is_file():
@@ -89,18 +95,18 @@ def cached_images(
         return np.load(array_path, mmap_mode="r")[: len(kept)], kept
     width, height = size
     temp = folder / f".{key}.{os.getpid()}.npy"
-    # Written slot by slot, so a subject's frames never have to fit in memory at once.
-    frames = open_memmap(temp, mode="w+", dtype=np.uint8, shape=(len(paths), height, width, 3))
-    kept = []
-    for i, path in enumerate(
-        tqdm(paths, desc=desc, unit="image", file=sys.stderr, leave=False, disable=None)
-    ):
-        image = media.read_image(path)
-        if image is None:
-            skip(path, "unreadable or corrupt image")
+    frames = open_memmap(temp, "w+", np.uint8, (max(1, capacity), height, width, 3))
+    kept: list[int] = []
+    for index, frame in produce:
+        if frame is None:
             continue
-        frames[len(kept)] = media.fit(image, size)
-        kept.append(i)
+        if len(kept) == len(frames):
+            grown, grown_path = _doubled(frames, temp)
+            del frames  # released before its file is removed (Windows cannot remove it mapped)
+            temp.unlink()
+            frames, temp = grown, grown_path
+        frames[len(kept)] = media.fit(frame, size)
+        kept.append(index)
     frames.flush()
     del frames
     os.replace(temp, array_path)
@@ -111,9 +117,42 @@ def cached_images(
     return np.load(array_path, mmap_mode="r")[: len(kept)], kept
 
 
-def cached_video(key: str, path: Path, size: tuple[int, int]) -> np.ndarray:
-    """Every frame of the video at ``size``, decoded once and cached (read-only memory map)."""
-    return cache.cached_array("byod-clips", key, lambda: media.read_video(path, size))
+def _doubled(frames: np.memmap, path: Path) -> tuple[np.memmap, Path]:
+    """A memory map twice as long holding the same frames (copied on disk, in chunks)."""
+    grown_path = path.with_name(f"{path.stem}.x2.npy")
+    grown = open_memmap(grown_path, "w+", np.uint8, (2 * len(frames), *frames.shape[1:]))
+    for start in range(0, len(frames), 256):
+        stop = min(start + 256, len(frames))
+        grown[start:stop] = frames[start:stop]
+    return grown, grown_path
+
+
+def cached_images(
+    key: str, paths: list[Path], size: tuple[int, int], desc: str
+) -> tuple[np.ndarray, list[int]]:
+    """Decode ``paths`` to one (N, H, W, 3) array at ``size``, cached; unreadable ones skipped
+    with a warning. Returns the frames (read-only memory map) and the indices of their paths."""
+
+    def produce():
+        bar = tqdm(paths, desc=desc, unit="image", file=sys.stderr, leave=False, disable=None)
+        for i, path in enumerate(bar):
+            image = media.read_image(path)
+            if image is None:
+                skip(path, "unreadable or corrupt image")
+            yield i, image
+
+    return _cached_stack("byod-images", key, produce(), len(paths), size)
+
+
+def cached_video(key: str, path: Path, size: tuple[int, int], frame_count: int) -> np.ndarray:
+    """Every frame of the video at ``size``, decoded once (lazily, with a progress bar) and
+    cached; returns a read-only memory map. ValueError if no frame decodes."""
+    # Containers may under-report their length: a little spare room avoids a regrow.
+    capacity = frame_count + frame_count // 20 + 8
+    frames, _ = _cached_stack("byod-clips", key, media.iter_video(path, size), capacity, size)
+    if not len(frames):
+        raise ValueError(f"{path}: no frame could be decoded (corrupt or unknown codec)")
+    return frames
 
 
 def slug(text: str) -> str:

@@ -82,7 +82,7 @@ class Clips(Dataset):
             rows = rows_of[path]
             key = _byod.source_key([path], size)
             try:
-                frames = _byod.cached_video(key, path, size)
+                frames = _byod.cached_video(key, path, size, info.frame_count)
             except ValueError as error:
                 _byod.skip(path, str(error).split(": ", 1)[-1])
                 continue

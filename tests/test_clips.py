@@ -273,3 +273,20 @@ def test_clip_names_the_default_regex_partly_misses_are_reported(tmp_path):
     with pytest.warns(UserWarning, match=r"1 of 2 clip names do not match the subject regex"):
         dataset, _ = load(root)
     assert dataset.subjects_known is False
+
+
+def test_a_video_longer_than_its_container_claims_is_decoded_whole(tmp_path):
+    import importlib
+    import sys
+
+    sys.path.insert(0, str(REPO / "datasets"))
+    try:
+        byod = importlib.import_module("_byod")
+    finally:
+        sys.path.remove(str(REPO / "datasets"))
+    frames = take(12, "punch_left")
+    path = write_video(tmp_path / "a.avi", np.concatenate([frames, frames, frames]))
+    decoded = byod.cached_video("k", path, (80, 60), frame_count=1)  # room for 9: grows twice
+    assert len(decoded) == 36 and isinstance(decoded, np.memmap)
+    assert np.abs(decoded[30].astype(np.int16) - frames[6]).mean() < 8
+    assert [p.name for p in (tmp_path / "cache" / "byod-clips").iterdir()] == ["k.json", "k.npy"]

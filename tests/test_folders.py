@@ -201,3 +201,15 @@ def test_fingerprint_is_stable_and_changes_when_a_file_changes(tmp_path):
     assert by_subject["bob"] == first[1].fingerprint
     ann = next(r for r in changed if r.subject == "ann")
     assert not ann.frames[ann.meta["files"].index(f"hits/ann/{image.name}")].any()
+
+
+def test_phone_photos_are_sized_as_shown_upright(tmp_path):
+    from PIL import Image
+
+    root = small_blog(tmp_path / "blog")
+    photo = Image.fromarray(np.zeros((60, 80, 3), np.uint8))  # stored landscape
+    exif = photo.getexif()
+    exif[0x0112] = 6  # shown rotated a quarter turn: portrait 60x80
+    photo.save(root / "hits" / "ann" / "phone.jpg", exif=exif)
+    with pytest.warns(UserWarning, match=r"1 images are resized to 80x60 \(first: hits/ann/phone"):
+        load(root)

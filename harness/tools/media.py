@@ -23,6 +23,8 @@ VIDEO_SUFFIXES = frozenset({".avi", ".mp4", ".mov", ".mkv", ".webm", ".m4v", ".m
 #: works at 400 px or less, and full-HD frames would cost gigabytes per minute of video.
 MAX_SIDE = 640
 
+_EXIF_ORIENTATION = 0x0112
+
 #: Frame rate assumed when a video does not say.
 DEFAULT_FPS = 15.0
 
@@ -55,7 +57,11 @@ def image_size(path: Path) -> tuple[int, int] | None:
 
     try:
         with Image.open(path) as image:
-            return tuple(image.size)
+            width, height = image.size
+            # OpenCV turns photos upright by their EXIF orientation; 5-8 are quarter turns.
+            if image.getexif().get(_EXIF_ORIENTATION, 1) in (5, 6, 7, 8):
+                width, height = height, width
+            return width, height
     except (OSError, UnidentifiedImageError, ValueError):
         return None
 
