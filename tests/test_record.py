@@ -150,3 +150,15 @@ def test_a_missing_source_or_camera_is_one_clear_line(tmp_path):
         run(tmp_path / "data", tmp_path / "gone.avi")
     with pytest.raises(ValueError, match="cannot open camera 97"):
         record(tmp_path / "data", "ann", camera=97, show=False)
+
+
+def test_the_preview_is_a_mirrored_copy_with_the_prompt_and_a_recording_dot():
+    from harness.tools.record import overlay
+
+    frame = np.zeros((120, 160, 3), np.uint8)
+    frame[:, :80] = 50  # the left half of the camera image
+    view = overlay(frame, "punch with your left hand in 3, 2, 1", recording=True)
+    assert not frame[:, 80:].any() and (frame[:, :80] == 50).all()  # the frame is untouched
+    assert (view[60:, :80] == 0).all() and (view[60:, 80:] == 50).all()  # mirrored
+    assert (view[:40].min(axis=-1) > 150).sum() > 30  # white prompt text at the top
+    assert tuple(view[20, 140]) == (0, 0, 255)  # red dot (BGR) at the top right

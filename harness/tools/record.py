@@ -106,18 +106,26 @@ class _Session:
     def preview(self, frame: np.ndarray, text: str, recording: bool) -> None:
         if not self.show:
             return
-        view = cv2.flip(frame, 1)  # a mirror is what people expect to see of themselves
-        scale = max(0.4, view.shape[1] / 900)
-        for y, colour, width in ((0, (0, 0, 0), 4), (0, (255, 255, 255), 1)):
-            cv2.putText(
-                view, text, (10, int(40 * scale) + y), cv2.FONT_HERSHEY_SIMPLEX, scale,
-                colour, width + int(scale), cv2.LINE_AA,
-            )  # fmt: skip
-        if recording:
-            cv2.circle(view, (view.shape[1] - 25, 25), 10, (0, 0, 255), -1)
-        cv2.imshow(WINDOW, view)
+        cv2.imshow(WINDOW, overlay(frame, text, recording))
         if cv2.waitKey(1) & 0xFF in _QUIT_KEYS:
             raise _Stopped("stopped by the user")
+
+
+def overlay(frame: np.ndarray, text: str, recording: bool = False) -> np.ndarray:
+    """The preview of ``frame``: mirrored, ``text`` on top (scaled to fit), a red dot while
+    recording. A copy: the recorded frame itself never carries the prompt."""
+    view = cv2.flip(frame, 1)  # a mirror is what people expect to see of themselves
+    font, width = cv2.FONT_HERSHEY_SIMPLEX, view.shape[1]
+    scale = max(0.4, width / 900)
+    text_width = cv2.getTextSize(text, font, scale, 2)[0][0]
+    scale *= min(1.0, (width - 50) / max(1, text_width))  # leave room for the red dot
+    thickness = max(1, round(2 * scale))
+    origin = (10, 10 + cv2.getTextSize(text, font, scale, thickness)[0][1])
+    cv2.putText(view, text, origin, font, scale, (0, 0, 0), thickness + 2, cv2.LINE_AA)
+    cv2.putText(view, text, origin, font, scale, (255, 255, 255), thickness, cv2.LINE_AA)
+    if recording:
+        cv2.circle(view, (width - 20, 20), 10, (0, 0, 255), -1)
+    return view
 
 
 def _check_moves(moves) -> list[str]:
