@@ -116,8 +116,8 @@ def _stripe_points(joints, subject) -> np.ndarray:
     return np.stack(quads, axis=1)
 
 
-def render_take(spec: TakeSpec) -> Take:
-    """Render one take of ``spec`` (deterministic in the spec)."""
+def stage_take(spec: TakeSpec) -> Staged:
+    """Plan, pose and label a take of ``spec`` without drawing it (deterministic)."""
     config = spec.config
     fps = config.fps
     out_w, out_h = config.size
@@ -158,21 +158,24 @@ def render_take(spec: TakeSpec) -> Take:
     }
     meta = {"subject_height": round(subject.height, 3), "camera_height": round(float(cam_h), 3),
             "distance": round(float(z), 3), "nuisances": sorted(active)}  # fmt: skip
-    if "camouflage" in active:
-        # Clothing the colour of the wall behind: the classic detector's worst case.
-        shade = nrng.uniform(0.94, 1.06, 3)
-        colours["shirt"] = tuple(np.clip(room.wall * shade, 0, 255))
-        colours["stripe"] = None
-        meta["camouflage_colour"] = [round(float(c), 1) for c in colours["shirt"]]
-
     room_img, room_meta = render_room(room, camera)
     white_balance = rng.uniform(0.93, 1.07, 3)
     vignette = float(rng.uniform(0.15, 0.35))
     background = finish(room_img, (out_w, out_h), white_balance, vignette)
     meta.update(room_meta)
-
     pix, depth = camera.project(joints[:, : len(JOINTS)])
     exposure = white_balance * vignette_at(size2, (size2[0] / 2, size2[1] / 2), vignette) * 0.95
+
+    if "camouflage" in active:
+        # Clothing the colour of the wall behind the chest, as the camera sees it: the
+        # classic detector's worst case.
+        chest = np.median((pix[:, J["chest"]] - 0.5) / 2, axis=0)
+        x, y = np.clip(chest.round().astype(int), [8, 8], [out_w - 9, out_h - 9])
+        seen = background[y - 8 : y + 8, x - 24 : x + 24].reshape(-1, 3).mean(axis=0)
+        shade = nrng.uniform(0.96, 1.04, 3)
+        colours["shirt"] = tuple(np.clip(seen / exposure * shade, 0, 255))
+        colours["stripe"] = None
+        meta["camouflage_colour"] = [round(float(c), 1) for c in colours["shirt"]]
     materials = {
         "skin": _shades(colours["skin"], exposure),
         "sleeve": _shades(colours["shirt"], exposure),
@@ -194,111 +197,170 @@ def render_take(spec: TakeSpec) -> Take:
     light_dir = np.array([0.35 * (room.light_x or 0.3), -1.0])
     light_dir /= np.linalg.norm(light_dir)
 
-    frames = np.empty((n, out_h, out_w, 3), np.uint8)
-    masks = np.zeros((n, out_h, out_w), bool)
-    drawer = _Drawer(subject, camera, materials, stripe, light_dir)
+    drawer = _Drawer(subject, camera, materials, stripe, light_dir, pix, depth)
+    per_frame = (
+        pix,
+        depth,
+        joints,
+        shirt_px,
+        shirt_d,
+        trousers_px,
+        trousers_d,
+        stripes_px,
+        facing > 0,
+    )
     bg_stack = nuisances.backgrounds(background, n, active, nrng, camera, joints, room, meta, fps)
-    for t in range(n):
-        bg = bg_stack(t)
-        drawer.frame(
-            frames[t], masks[t], bg, pix[t], depth[t], joints[t], shirt_px[t], shirt_d[t],
-            trousers_px[t], trousers_d[t], None if stripes_px is None else stripes_px[t],
-            facing[t] > 0,
-        )  # fmt: skip
 
+    # Labels from geometry alone: a frame is empty when the body's outline (joints plus the
+    # widest limb radius) misses the image, partly present while some joints are outside.
     keypoints = (pix[:, :N_KEYPOINTS] - 0.5) / 2.0
     inside = (
         (keypoints[..., 0] >= 0) & (keypoints[..., 0] <= out_w - 1)
         & (keypoints[..., 1] >= 0) & (keypoints[..., 1] <= out_h - 1)
     )  # fmt: skip
-    has_pixels = masks.reshape(n, -1).any(axis=1)
-    present = np.where(has_pixels, inside.mean(axis=1), 0.0)
+    margin = 0.12 * focal / np.maximum(depth.min(axis=1), 0.3) / 2
+    all_px = (np.concatenate([pix, shirt_px, trousers_px], axis=1) - 0.5) / 2.0
+    lo, hi = all_px.min(axis=1) - margin[:, None], all_px.max(axis=1) + margin[:, None]
+    overlaps = (hi[:, 0] >= 0) & (lo[:, 0] <= out_w - 1) & (hi[:, 1] >= 0) & (lo[:, 1] <= out_h - 1)
+    present = np.where(overlaps, inside.mean(axis=1), 0.0)
     labels, ambiguous = label_frames(script.events, joints, fps, present)
-    frames, keypoints, masks = nuisances.after(frames, keypoints, masks, active, nrng, meta, config)
-    if "mirrored" in active:
-        background = background[:, ::-1].copy()
     meta["events"] = [(e.label, round(e.start, 3), round(e.end, 3)) for e in script.events]
-    return Take(frames, labels, ambiguous, keypoints.astype(np.float32), masks, background, meta)
+    return Staged(spec, drawer, bg_stack, per_frame, labels, ambiguous, keypoints, background,
+                  meta, active, nrng)  # fmt: skip
+
+
+@dataclass
+class Staged:
+    """A take planned and posed but not yet drawn (everything per frame is precomputed)."""
+
+    spec: TakeSpec
+    drawer: object
+    backgrounds: object
+    per_frame: tuple
+    labels: np.ndarray
+    ambiguous: np.ndarray
+    keypoints: np.ndarray
+    background: np.ndarray
+    meta: dict
+    active: set
+    rng: np.random.Generator
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+def draw_frames(staged: Staged) -> tuple[np.ndarray, np.ndarray]:
+    """Draw every frame of a staged take: (frames (T, H, W, 3) uint8, masks (T, H, W) bool)."""
+    out_w, out_h = staged.spec.config.size
+    n = len(staged)
+    frames = np.empty((n, out_h, out_w, 3), np.uint8)
+    masks = np.zeros((n, out_h, out_w), bool)
+    pix, depth, joints, shirt_px, shirt_d, trousers_px, trousers_d, stripes_px, facing = (
+        staged.per_frame
+    )
+    for t in range(n):
+        staged.drawer.frame(
+            t, frames[t], masks[t], staged.backgrounds(t), pix[t], depth[t], joints[t],
+            shirt_px[t], shirt_d[t], trousers_px[t], trousers_d[t],
+            None if stripes_px is None else stripes_px[t], facing[t],
+        )  # fmt: skip
+    return frames, masks
+
+
+def render_take(spec: TakeSpec) -> Take:
+    """Render one take of ``spec`` (deterministic in the spec)."""
+    staged = stage_take(spec)
+    frames, masks = draw_frames(staged)
+    config, meta = spec.config, staged.meta
+    frames, keypoints, masks = nuisances.after(
+        frames, staged.keypoints, masks, staged.active, staged.rng, meta, config
+    )
+    background = staged.background
+    if "mirrored" in staged.active:
+        background = background[:, ::-1].copy()
+    return Take(
+        frames,
+        staged.labels,
+        staged.ambiguous,
+        keypoints.astype(np.float32),
+        masks,
+        background,
+        meta,
+    )
 
 
 class _Drawer:
     """Draws the performer of one take, frame after frame."""
 
-    def __init__(self, subject, camera, materials, stripe, light_dir):
+    _LAYERS = ((0, 1.0, 0.0), (1, 0.78, 0.2), (2, 0.36, 0.45))  # (shade, width, offset)
+
+    def __init__(self, subject, camera, materials, stripe, light_dir, pix, depth):
         self.subject = subject
         self.focal = camera.focal
         self.materials = materials
         self.stripe = stripe
         self.light = light_dir
-        self.limbs = [(J[a], J[b], subject.width[r], materials[c]) for a, b, r, c in _LIMBS]
-        self.neck = (J["neck"], J["head"], subject.width["neck"], materials["skin"])
+        limbs = [(J[a], J[b], subject.width[r], c) for a, b, r, c in _LIMBS]
+        limbs.append((J["neck"], J["head"], subject.width["neck"], "skin"))
+        a = np.array([x[0] for x in limbs])
+        b = np.array([x[1] for x in limbs])
+        radius = np.array([x[2] for x in limbs])
+        self.cap_colours = [[materials[x[3]][k] for k, _, _ in self._LAYERS] for x in limbs]
+        # Every capsule's three shading layers for every frame, in 1/8 px, computed at once:
+        # the per-frame loop then only calls OpenCV.
+        cap_depth = (depth[:, a] + depth[:, b]) / 2
+        cap_depth[:, -1] = depth[:, a[-1]] + 0.01  # the neck sits behind the chin
+        r = self.focal * radius[None] / ((depth[:, a] + depth[:, b]) / 2)
+        ends, thick = [], []
+        for _, width, offset in self._LAYERS:
+            shift = (offset * r)[..., None] * light_dir
+            pts = np.stack([pix[:, a] + shift, pix[:, b] + shift], axis=2)  # (T, C, 2, 2)
+            ends.append(np.round(pts * ONE).astype(np.int64))
+            thick.append(np.maximum(np.round(2 * r * width), 1).astype(np.int64))
+        self.cap_ends = np.stack(ends, axis=2)  # (T, C, L, 2, 2)
+        self.cap_thick = np.stack(thick, axis=2)  # (T, C, L)
+        self.cap_depth = cap_depth
 
-    def frame(self, out, mask, bg, pix, depth, joints, shirt_px, shirt_d, trousers_px,
+    def frame(self, t, out, mask, bg, pix, depth, joints, shirt_px, shirt_d, trousers_px,
               trousers_d, stripes_px, facing):  # fmt: skip
         h2, w2 = 2 * out.shape[0], 2 * out.shape[1]
         margin = 0.12 * self.focal / max(depth.min(), 0.3)
-        lo = (
-            np.minimum(pix.min(axis=0), np.minimum(shirt_px.min(axis=0), trousers_px.min(axis=0)))
-            - margin
-        )
-        hi = (
-            np.maximum(pix.max(axis=0), np.maximum(shirt_px.max(axis=0), trousers_px.max(axis=0)))
-            + margin
-        )
-        x0, y0 = max(int(lo[0]) // 2 * 2, 0), max(int(lo[1]) // 2 * 2, 0)
-        x1, y1 = min((int(hi[0]) // 2 + 1) * 2, w2), min((int(hi[1]) // 2 + 1) * 2, h2)
+        lo = np.minimum(pix.min(axis=0), np.minimum(shirt_px.min(axis=0), trousers_px.min(axis=0)))
+        hi = np.maximum(pix.max(axis=0), np.maximum(shirt_px.max(axis=0), trousers_px.max(axis=0)))
+        x0, y0 = max(int(lo[0] - margin) // 2 * 2, 0), max(int(lo[1] - margin) // 2 * 2, 0)
+        x1 = min((int(hi[0] + margin) // 2 + 1) * 2, w2)
+        y1 = min((int(hi[1] + margin) // 2 + 1) * 2, h2)
         out[:] = bg
         if x1 <= x0 or y1 <= y0:
             return
         canvas = np.zeros((y1 - y0, x1 - x0, 4), np.uint8)
         origin = np.array([x0, y0], float)
         local = pix - origin
-        items = []
-        for a, b, radius, mat in self.limbs:
-            items.append(((depth[a] + depth[b]) / 2, 0, (a, b, radius, mat)))
-        a, b, radius, mat = self.neck
-        items.append((depth[a] + 0.01, 0, (a, b, radius, mat)))
-        items.append(
-            (trousers_d.mean() + 0.04, 1, (trousers_px - origin, self.materials["trousers"], None))
-        )
+        ends = (self.cap_ends[t] - np.array([x0, y0]) * ONE).tolist()
+        thick = self.cap_thick[t].tolist()
+        items = [(float(d), 0, c) for c, d in enumerate(self.cap_depth[t])]
+        items.append((trousers_d.mean() + 0.04, 1, (trousers_px - origin, "trousers", None)))
         stripes = None if stripes_px is None or not facing else stripes_px - origin
-        shirt = (shirt_px - origin, self.materials["shirt"], stripes)
-        items.append((shirt_d.mean() + 0.03, 1, shirt))
+        items.append((shirt_d.mean() + 0.03, 1, (shirt_px - origin, "shirt", stripes)))
         items.append((depth[J["head"]], 2, None))
         items.sort(key=lambda item: -item[0])
         for _, kind, data in items:
             if kind == 0:
-                self._capsule(canvas, local, depth, *data)
+                for (p, q), width, colour in zip(
+                    ends[data], thick[data], self.cap_colours[data], strict=True
+                ):
+                    cv2.line(canvas, p, q, colour, width, cv2.LINE_8, SHIFT)
             elif kind == 1:
-                self._hull(canvas, *data)
+                self._hull(canvas, data[0], self.materials[data[1]], data[2])
             else:
                 self._head(canvas, local, depth, joints)
         small = cv2.resize(canvas, ((x1 - x0) // 2, (y1 - y0) // 2), interpolation=cv2.INTER_AREA)
         sy, sx = slice(y0 // 2, y1 // 2), slice(x0 // 2, x1 // 2)
-        alpha = small[..., 3:4].astype(np.uint16)
-        region = out[sy, sx]
-        blended = (region.astype(np.uint16) * (255 - alpha) + 127) // 255 + small[..., :3]
-        out[sy, sx] = np.minimum(blended, 255).astype(np.uint8)
+        # Premultiplied "over": background * (1 - coverage) + colour.
+        inverse = 255 - small[..., 3]
+        region = cv2.multiply(out[sy, sx], cv2.merge([inverse, inverse, inverse]), scale=1 / 255)
+        out[sy, sx] = cv2.add(region, cv2.cvtColor(small, cv2.COLOR_RGBA2RGB))
         mask[sy, sx] = small[..., 3] >= 128
-
-    def _capsule(self, canvas, local, depth, a, b, radius, mat):
-        pa, pb = local[a], local[b]
-        r = self.focal * radius / ((depth[a] + depth[b]) / 2)
-        dark, base, light = mat
-        shift = self.light * r
-        for colour, scale, off in ((dark, 1.0, 0.0), (base, 0.78, 0.2), (light, 0.36, 0.45)):
-            thick = max(int(round(2 * r * scale)), 1)
-            p = np.round((pa + off * shift) * ONE).astype(int)
-            q = np.round((pb + off * shift) * ONE).astype(int)
-            cv2.line(
-                canvas,
-                (int(p[0]), int(p[1])),
-                (int(q[0]), int(q[1])),
-                colour,
-                thick,
-                cv2.LINE_8,
-                SHIFT,
-            )
 
     def _hull(self, canvas, points, mat, stripes):
         hull = cv2.convexHull(points.astype(np.float32)).reshape(-1, 2)
@@ -336,9 +398,12 @@ class _Drawer:
         hair_scale = {"short": 1.07, "long": 1.1, "buzz": 1.02}[subject.hair_style]
         # Hair covers the crown and the back of the head; the face is drawn over it.
         hair_c = c + unit_up * rh * 0.2 + back
-        if subject.hair_style == "long":
-            tip = c - unit_up * rh * 1.1 + back * 1.4
-            self._line(canvas, hair_c, tip, 2 * rw * 0.9, hdark)
+        if subject.hair_style == "long":  # strands falling beside the face to the shoulders
+            side = np.array([-unit_up[1], unit_up[0]])
+            for s in (-1.0, 1.0):
+                root = c + s * side * rw * 0.6 + back
+                tip = c - unit_up * rh * 1.15 + s * side * rw * 0.75 + back * 1.3
+                self._line(canvas, root, tip, rw * 0.7, hdark)
         axes = (rw * hair_scale, rh * hair_scale * 0.9)
         self._ellipse(canvas, hair_c, axes, angle, hdark)
         self._ellipse(
