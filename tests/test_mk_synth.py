@@ -13,7 +13,7 @@ from harness.discovery import load_class
 from harness.labels import ACTION_LABELS, KEYPOINT_NAMES, mirror
 from harness.synth import moves
 from harness.synth.config import SynthConfig, TakeSpec, plan_takes, profile_config
-from harness.synth.render import render_take, stage_take
+from harness.synth.render import pose_take, render_take, stage_take
 
 REPO = Path(__file__).resolve().parents[1]
 MOVE_LABELS = set(ACTION_LABELS) - {"empty"}
@@ -100,9 +100,11 @@ def test_full_profile_scripts_every_move_for_every_subject():
     assert {s.scene for s in specs} == set(range(5))
     seen: dict[int, set] = {}
     for spec in specs:
-        staged = stage_take(spec)
-        assert 20 <= len(staged) / 15 <= 45
-        seen.setdefault(spec.subject, set()).update(staged.labels[~staged.ambiguous])
+        posed = pose_take(spec)
+        n = len(posed.joints)
+        assert 20 <= n / 15 <= 45
+        labels, ambiguous = moves.label_frames(posed.script.events, posed.joints, 15, np.ones(n))
+        seen.setdefault(spec.subject, set()).update(labels[~ambiguous])
     for subject, labels in seen.items():
         assert MOVE_LABELS <= labels, f"subject {subject} lacks {sorted(MOVE_LABELS - labels)}"
 

@@ -219,7 +219,7 @@ def forward_kinematics(subject: Subject, poses: np.ndarray) -> np.ndarray:
         s = side_name[0]
         shoulder = (
             neck
-            - (0.055 * subject.height - 0.006 * breath) * t_up
+            - (0.022 * subject.height - 0.006 * breath) * t_up
             + side * 0.5 * seg["shoulder_w"] * t_left
         )
         side_arr = np.full(n, side)

@@ -151,7 +151,7 @@ class Script:
 
 
 #: Rough labelled seconds of one move, used only to balance classes while scripting.
-_LABELLED_SECONDS = {"punch": 0.45, "kick": 0.7, "squat": 1.6, "walk": 1.1}
+_LABELLED_SECONDS = {"punch": 0.52, "kick": 0.67, "squat": 1.27, "walk": 1.4}
 
 
 def make_script(
@@ -184,6 +184,7 @@ def make_script(
     rng.shuffle(required)
     balance = {name: 0.0 for name in ("punch_left", "punch_right", "kick_left", "kick_right",
                                       "walk_left", "walk_right", "squat")}  # fmt: skip
+    balance[entry] += _LABELLED_SECONDS["walk"]
     kick_styles = {"left": int(rng.integers(2)), "right": int(rng.integers(2))}
     while True:
         t = _pause(script, subject, rng, t, x, z)
@@ -237,7 +238,7 @@ def make_script(
 
 def _pause(script, subject, rng, t, x, z) -> float:
     """Stand between moves (short pauses when a subject chains moves)."""
-    t += float(rng.uniform(0.3, 1.4)) / subject.tempo
+    t += float(rng.uniform(0.2, 0.8)) / subject.tempo
     script.key(t, neutral_pose(subject, x, z))
     return t
 

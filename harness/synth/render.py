@@ -65,30 +65,31 @@ def _shades(rgb, exposure) -> tuple:
 
 
 def _hull_points(joints: np.ndarray, subject: Subject) -> tuple[np.ndarray, np.ndarray]:
-    """3D corner points (T, 8, 3) of the shirt and trousers volumes."""
-    seg, wid = subject.seg, subject.width
+    """3D corner points (T, k, 3) of the shirt and trousers volumes.
+
+    The shirt runs from a collar round the neck over sloping shoulders down to a hem just
+    below the hip joints (worn untucked); the trousers from the waist to the crotch.
+    """
+    seg, wid, height = subject.seg, subject.width, subject.height
     fwd, left = joints[:, J["torso_fwd"]], joints[:, J["torso_left"]]
-    p_fwd, p_left = (
-        joints[:, J["pelvis_fwd"]],
-        np.cross(joints[:, J["pelvis_fwd"]], [0.0, 1.0, 0.0]),
-    )
-    p_left = -p_left  # fwd x up points to the performer's right
+    p_fwd = joints[:, J["pelvis_fwd"]]
+    p_left = np.cross(p_fwd, [0.0, 1.0, 0.0])
     neck, pelvis = joints[:, J["neck"]], joints[:, J["pelvis"]]
     t_up = (neck - pelvis) / np.linalg.norm(neck - pelvis, axis=-1, keepdims=True)
     depth = wid["torso_depth"]
-    sh_half = 0.5 * seg["shoulder_w"] + 0.6 * wid["upper_arm"]
-    belt = pelvis + 0.1 * subject.height * t_up
+    sh_half = 0.5 * seg["shoulder_w"] + 0.4 * wid["upper_arm"]
     shirt, trousers = [], []
     for lat in (-1.0, 1.0):
         for dep in (-1.0, 1.0):
-            top = neck - 0.035 * subject.height * t_up + lat * sh_half * left
-            shirt.append(top + dep * depth * fwd)
-            shirt.append(belt + lat * wid["waist"] * left + dep * depth * 0.95 * fwd)
-            trousers.append(belt + lat * wid["waist"] * left + dep * depth * 0.95 * p_fwd)
-            hip = pelvis - 0.04 * subject.height * t_up
-            trousers.append(
-                hip + lat * (0.5 * seg["hip_w"] + wid["thigh"]) * p_left + dep * depth * p_fwd
-            )
+            collar = neck + lat * 1.1 * wid["neck"] * left + dep * 0.6 * depth * fwd
+            shoulder = neck - 0.03 * height * t_up + lat * sh_half * left + dep * depth * fwd
+            chest = neck - 0.09 * height * t_up + lat * (sh_half - 0.3 * wid["upper_arm"]) * left
+            hem = pelvis + 0.015 * height * t_up + lat * 1.05 * wid["waist"] * left
+            shirt += [collar, shoulder, chest + dep * depth * fwd, hem + dep * depth * fwd]
+            waist = pelvis + 0.06 * height * t_up + lat * wid["waist"] * left
+            crotch = pelvis - 0.05 * height * t_up
+            crotch = crotch + lat * (0.5 * seg["hip_w"] + wid["thigh"]) * p_left
+            trousers += [waist + dep * 0.95 * depth * p_fwd, crotch + dep * depth * p_fwd]
     return np.stack(shirt, axis=1), np.stack(trousers, axis=1)
 
 
@@ -97,14 +98,11 @@ def _stripe_points(joints, subject) -> np.ndarray:
     seg, wid = subject.seg, subject.width
     fwd, left = joints[:, J["torso_fwd"]], joints[:, J["torso_left"]]
     neck, pelvis = joints[:, J["neck"]], joints[:, J["pelvis"]]
-    top = neck - 0.06 * subject.height * (neck - pelvis) / np.linalg.norm(
-        neck - pelvis, axis=-1, keepdims=True
-    )
-    belt = pelvis + 0.12 * subject.height * (neck - pelvis) / np.linalg.norm(
-        neck - pelvis, axis=-1, keepdims=True
-    )
+    t_up = (neck - pelvis) / np.linalg.norm(neck - pelvis, axis=-1, keepdims=True)
+    top = neck - 0.07 * subject.height * t_up
+    belt = pelvis + 0.04 * subject.height * t_up
     quads = []
-    n = 5
+    n = 6
     for k in range(n):
         a, b = (k + 0.15) / n, (k + 0.55) / n
         corners = []
@@ -116,12 +114,23 @@ def _stripe_points(joints, subject) -> np.ndarray:
     return np.stack(quads, axis=1)
 
 
-def stage_take(spec: TakeSpec) -> Staged:
-    """Plan, pose and label a take of ``spec`` without drawing it (deterministic)."""
+@dataclass
+class Posed:
+    """A take's performer, room, camera and per-frame 3D joints (no pixels yet)."""
+
+    subject: Subject
+    room: object
+    camera: Camera
+    rng: np.random.Generator
+    script: object
+    joints: np.ndarray
+    distance: float
+
+
+def pose_take(spec: TakeSpec) -> Posed:
+    """Choose the camera, script the moves and pose the body at every frame (cheap)."""
     config = spec.config
-    fps = config.fps
-    out_w, out_h = config.size
-    size2 = (2 * out_w, 2 * out_h)
+    size2 = (2 * config.size[0], 2 * config.size[1])
     # Random streams: one for who/what (shared by all variants, so a variant differs from
     # clean only by its nuisance), one for the nuisance itself.
     rng = np.random.default_rng([config.seed, 101, spec.take, spec.subject, spec.scene])
@@ -140,11 +149,23 @@ def stage_take(spec: TakeSpec) -> Staged:
         (float(rng.uniform(-0.2, 0.2)), float(cam_h), 0.0), float(pitch), float(focal), size2
     )
     half_width = z * (size2[0] / 2) / focal
-
     script = make_script(subject, rng, spec.seconds, config.empty_seconds, z, half_width)
-    poses = sample_poses(subject, script, fps, rng)
+    poses = sample_poses(subject, script, config.fps, rng)
     joints = forward_kinematics(subject, poses)
-    n = len(poses)
+    return Posed(subject, room, camera, rng, script, joints, float(z))
+
+
+def stage_take(spec: TakeSpec) -> Staged:
+    """Plan, pose and label a take of ``spec`` without drawing it (deterministic)."""
+    config = spec.config
+    fps = config.fps
+    out_w, out_h = config.size
+    size2 = (2 * out_w, 2 * out_h)
+    posed = pose_take(spec)
+    subject, room, camera, rng = posed.subject, posed.room, posed.camera, posed.rng
+    script, joints, z, focal = posed.script, posed.joints, posed.distance, camera.focal
+    cam_h = camera.position[1]
+    n = len(joints)
 
     nrng = np.random.default_rng([config.seed, 202, spec.take, spec.subject, spec.scene])
     active = set(config.nuisances)

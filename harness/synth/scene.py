@@ -135,7 +135,7 @@ def render_room(room: Room, camera: Camera) -> tuple[np.ndarray, dict]:
     img[floor] = _floor_texture(room, rng, X[floor], Z[floor], grain[floor])
     # Skirting boards: a light strip at the foot of every wall.
     img[walls & (Y < 0.08)] = np.array([235, 232, 225]) * 0.95
-    _draw_decals(room, rng, img, surface, X, Y, Z)
+    door = _draw_decals(room, rng, img, surface, X, Y, Z)
 
     # Lighting: a ceiling lamp above the room's middle plus light from the window side;
     # corners and the ceiling edge get darker (ambient occlusion).
@@ -147,7 +147,7 @@ def render_room(room: Room, camera: Camera) -> tuple[np.ndarray, dict]:
     edge = np.where(surface == 0, np.minimum(depth - Z, hw - np.abs(X)), edge)
     light *= 1 - 0.22 * np.exp(-np.clip(edge, 0, None) / 0.35)
     img *= light[..., None]
-    _draw_furniture(room, rng, img, camera)
+    _draw_furniture(room, rng, img, camera, door)
     return img, {"room": room.id, "floor": room.floor_kind}
 
 
@@ -197,9 +197,11 @@ def _draw_decals(room, rng, img, surface, X, Y, Z):
 
     # Door on the back wall or the side without the window.
     door_surface = 2 if room.light_x != 0 else int(rng.choice([3, 4]))
+    door = None
     if door_surface == 2:
         dx = float(rng.choice([-1, 1]) * rng.uniform(hw - 1.3, hw - 0.6))
         du = (X - dx) / 0.45
+        door = (dx - 0.55, dx + 0.55)
     else:
         dz = float(rng.uniform(depth - 2.5, depth - 0.7))
         du = (Z - dz) / 0.45
@@ -222,6 +224,7 @@ def _draw_decals(room, rng, img, surface, X, Y, Z):
         border = (pu < 0.05) | (pu > 0.95) | (pv < 0.05) | (pv > 0.95)
         colours[border] = (40, 35, 30) if rng.random() < 0.5 else (235, 235, 235)
         img[sel] = colours[sel]
+    return door
 
 
 def _box_faces(camera, x0, x1, y0, y1, z0, z1):
@@ -256,14 +259,24 @@ def _draw_box(img, camera, box, colour, rng=None):
         _fill(img, pix, np.clip(np.asarray(colour) * shade, 0, 255))
 
 
-def _draw_furniture(room, rng, img, camera):
-    """Two to four pieces against the back and side walls, drawn far to near."""
+_WIDTHS = {"sofa": 2.0, "bookshelf": 0.9, "cabinet": 1.2, "plant": 0.35, "lamp": 0.4, "tv": 1.4}
+
+
+def _draw_furniture(room, rng, img, camera, door):
+    """Two to four pieces side by side against the back wall (never overlapping each other
+    or the door), drawn outer ones first."""
     hw, depth = room.half_width, room.depth
+    kinds = list(rng.choice(list(_WIDTHS), size=int(rng.integers(2, 5)), replace=False))
     items = []
-    choices = ["sofa", "bookshelf", "cabinet", "plant", "lamp", "tv"]
-    for kind in rng.choice(choices, size=int(rng.integers(2, 5)), replace=False):
-        x = float(rng.uniform(-hw + 0.6, hw - 0.6))
-        items.append((kind, x))
+    x = -hw + float(rng.uniform(0.1, 0.8))
+    for kind in kinds:
+        width = _WIDTHS[kind]
+        if door is not None and x < door[1] and x + width > door[0]:
+            x = door[1] + 0.1
+        if x + width > hw - 0.1:
+            break
+        items.append((kind, x + width / 2))
+        x += width + float(rng.uniform(0.1, 0.9))
     items.sort(key=lambda item: -abs(item[1]))  # outer pieces look farther in perspective
     for kind, x in items:
         if kind == "sofa":
