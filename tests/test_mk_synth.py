@@ -275,3 +275,17 @@ def _peak_frame(take, label: str) -> int:
     runs = np.split(frames, np.flatnonzero(np.diff(frames) > 1) + 1)
     run = max(runs, key=len)
     return int(run[len(run) // 2])
+
+
+def test_rendering_new_takes_deletes_takes_of_older_renderer_code(tmp_path, monkeypatch):
+    from harness.synth.store import NAMESPACE, load_recordings
+
+    monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path))
+    old = tmp_path / NAMESPACE / "00000000-oldtake"
+    busy = tmp_path / NAMESPACE / ".tmp-being-written"
+    old.mkdir(parents=True)
+    busy.mkdir()
+    config = SynthConfig(n_subjects=1, n_scenes=1, takes_per_subject=1, take_seconds=(5.0, 5.0))
+    (rec,) = load_recordings(config, n_jobs=1)
+    assert not old.exists() and busy.exists()
+    assert Path(rec.frames.filename).parent.parent == tmp_path / NAMESPACE

@@ -12,6 +12,17 @@ of 0.3-1.4 s separate moves. Front and roundhouse kicks of the same side end in 
 peak pose (the action task's hard pair): the front kick lifts the knee in front (chamber)
 and extends straight out; the roundhouse pivots the hips, chambers the knee to the side
 with the shin back and sweeps the leg round in an arc into that peak.
+
+Labelling rule (:func:`label_frames`). A move's *extension* at a frame is how far it has
+gone from its starting pose toward its peak, in [0, 1]: the wrist's displacement relative
+to the pelvis for punches, the ankle's for kicks, the pelvis drop for squats and the
+pelvis speed for walks, each divided by its maximum over the move. A frame shows the move
+*plainly* when the extension is at least ``PLAIN`` = 0.5: it gets the move's label. Frames
+between ``ONSET`` = 0.2 and 0.5 (the wind-up and the return) keep the move's label but are
+flagged *ambiguous*: frame tasks leave them out, windows keep them as history. Below 0.2
+the frame is ``stand``. Frames where the performer is partly out of view (some keypoints
+outside the image) are ambiguous too, and frames without any performer pixel are
+``empty``.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """Render takes once, keep them on disk, hand them out as memory-mapped Recordings.
 
-Each take lives in ``<cache>/mk-synth/<key>/`` where the key hashes the take's
+Each take lives in ``<cache>/mk-synth/<code>-<key>/`` where the key hashes the take's
 specification and the renderer's source code: editing the renderer or the configuration
-re-renders exactly what changed. A take's folder is written under a temporary name and
-renamed when complete, so a crash never leaves a half take that looks finished.
+re-renders exactly what changed, and takes of older renderer code are deleted then. A
+take's folder is written under a temporary name and renamed when complete, so a crash
+never leaves a half take that looks finished.
 """
 
 from __future__ import annotations
@@ -81,17 +82,30 @@ def _load_take(spec: TakeSpec, folder: Path, key: str) -> Recording:
     )
 
 
+def _prune(root: Path, code: str) -> None:
+    """Delete takes rendered by other versions of the renderer (each full variant is ~7 GB).
+
+    Safe for processes still reading them: on POSIX an open memory map outlives the file.
+    """
+    if not root.is_dir():
+        return
+    for folder in root.iterdir():
+        if folder.is_dir() and not folder.name.startswith((code[:8], ".tmp-")):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def load_recordings(cfg: SynthConfig, n_jobs: int = 2) -> list[Recording]:
     """Every take of ``cfg`` as a Recording, rendering (in parallel) the ones not cached."""
     specs = plan_takes(cfg)
     code = renderer_hash()
     root = cache.cache_dir() / NAMESPACE
     keys = [take_key(spec, code) for spec in specs]
-    folders = [root / key for key in keys]
+    folders = [root / f"{code[:8]}-{key}" for key in keys]
     missing = [
         (s, f) for s, f in zip(specs, folders, strict=True) if not (f / "truth.json").is_file()
     ]
     if missing:
+        _prune(root, code)
         show = sys.stderr.isatty() and len(missing) > 2
         jobs = (delayed(_write_take)(s, f) for s, f in missing)
         runner = Parallel(n_jobs=min(n_jobs, len(missing)), return_as="generator")
