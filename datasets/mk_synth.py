@@ -26,7 +26,7 @@ from harness.synth.config import profile_config
 
 class MkSynth(Dataset):
     name = "mk-synth"
-    version = "mk-synth-2"
+    version = "mk-synth-3"
     variants = VARIANTS
     description = "rendered performers doing the game's moves in procedural rooms (default)"
 

@@ -143,7 +143,7 @@ def pose_take(spec: TakeSpec) -> Posed:
     frac = rng.uniform(0.58, 0.78)
     z = min(focal * subject.height / (frac * size2[1]), room.depth - 1.7)
     cam_h = rng.uniform(0.85, 1.35)
-    aim = 0.52 * subject.height + 0.12
+    aim = 0.5 * subject.height + 0.08  # a little below mid-body: feet clear of the edge
     pitch = np.arctan2(cam_h - aim, z)
     camera = Camera(
         (float(rng.uniform(-0.2, 0.2)), float(cam_h), 0.0), float(pitch), float(focal), size2
