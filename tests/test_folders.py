@@ -213,3 +213,41 @@ def test_phone_photos_are_sized_as_shown_upright(tmp_path):
     photo.save(root / "hits" / "ann" / "phone.jpg", exif=exif)
     with pytest.warns(UserWarning, match=r"1 images are resized to 80x60 \(first: hits/ann/phone"):
         load(root)
+
+
+def harness_run(*args, cache_dir: Path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "HARNESS_CACHE_DIR": str(cache_dir)}
+    command = [sys.executable, "-m", "harness", "run", "--profile", "quick", "--quiet", *args]
+    return subprocess.run(command, capture_output=True, text=True, cwd=REPO, env=env)
+
+
+@pytest.mark.slow
+def test_blog_folders_get_a_held_out_report_in_one_command(tmp_path):
+    root = write_folders(tmp_path / "blog", sample_recordings(), subjects=True, every=5)
+    out = tmp_path / "run"
+    done = harness_run(
+        "--dataset", f"folders:{root}", "--methods", "chance,classic-tuned", "--out", str(out),
+        "--tasks", "punch-kick-other", cache_dir=tmp_path / "cache",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    summary = (out / "summary.md").read_text()
+    assert "punch-kick-other on folders:" in summary
+    assert "leaky" not in summary.lower()
+
+
+@pytest.mark.slow
+def test_blog_folders_without_subjects_are_refused_unless_allowed_and_then_flagged(tmp_path):
+    root = write_folders(tmp_path / "blog", sample_recordings(), subjects=False, every=5)
+    args = ("--dataset", f"folders:{root}", "--methods", "chance", "--tasks", "punch-binary")
+    refused = harness_run(*args, "--out", str(tmp_path / "a"), cache_dir=tmp_path / "cache")
+    assert refused.returncode == 2
+    assert "--allow-leaky-split" in refused.stderr
+    allowed = harness_run(
+        *args, "--out", str(tmp_path / "b"), "--allow-leaky-split", cache_dir=tmp_path / "cache"
+    )
+    assert allowed.returncode == 0, allowed.stderr
+    assert "leaky" in (tmp_path / "b" / "summary.md").read_text().lower()

@@ -162,3 +162,27 @@ def test_the_preview_is_a_mirrored_copy_with_the_prompt_and_a_recording_dot():
     assert (view[60:, :80] == 0).all() and (view[60:, 80:] == 50).all()  # mirrored
     assert (view[:40].min(axis=-1) > 150).sum() > 30  # white prompt text at the top
     assert tuple(view[20, 140]) == (0, 0, 255)  # red dot (BGR) at the top right
+
+
+@pytest.mark.slow
+def test_recorded_sessions_get_a_held_out_report_in_one_command(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "data"
+    for subject in ("ann", "bob", "cy"):
+        run(out, session_video(tmp_path / f"{subject}.avi", subject)[0], subject=subject)
+    env = {**os.environ, "HARNESS_CACHE_DIR": str(tmp_path / "cache")}
+    command = [sys.executable, "-m", "harness"]
+    check = subprocess.run([*command, "dataset", "check", str(out)], capture_output=True,
+                           text=True, env=env)  # fmt: skip
+    assert check.returncode == 0, check.stdout + check.stderr
+    done = subprocess.run(
+        [*command, "run", "--dataset", f"clips:{out}", "--methods", "chance,classic-tuned",
+         "--tasks", "posture", "--profile", "quick", "--quiet", "--out", str(tmp_path / "run")],
+        capture_output=True, text=True, env=env, cwd=REPO,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    summary = (tmp_path / "run" / "summary.md").read_text()
+    assert "posture on clips:" in summary and "3 subjects" in summary
