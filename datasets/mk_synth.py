@@ -1,7 +1,8 @@
 """mk-synth: the default dataset, rendered performers doing the game's moves at a webcam.
 
 Ten subjects (1.50-1.95 m, own proportions, build, clothes, skin, hair, tempo and reach)
-in five procedural rooms, filmed by a pinhole webcam at desk height (320x240 RGB, 15 fps).
+in five procedural rooms, filmed by a pinhole webcam at desk height (320x240 RGB, 15 fps,
+with the motion blur of a half-interval exposure on fast limbs).
 Each take starts with at least 10 frames of the empty room (the background frame), then
 the performer walks in and performs a random script: upper punches, front and roundhouse
 kicks on both sides, walks across the view and squats, with idle standing in between.
@@ -26,7 +27,7 @@ from harness.synth.config import profile_config
 
 class MkSynth(Dataset):
     name = "mk-synth"
-    version = "mk-synth-3"
+    version = "mk-synth-4"
     variants = VARIANTS
     description = "rendered performers doing the game's moves in procedural rooms (default)"
 

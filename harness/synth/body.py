@@ -253,5 +253,7 @@ def forward_kinematics(subject: Subject, poses: np.ndarray) -> np.ndarray:
     return out
 
 
-#: Entries of the joint array that hold unit directions, not positions.
+#: Entries of the joint array that hold unit directions, not positions (they come last).
 DIRECTIONS = frozenset({"torso_fwd", "torso_left", "pelvis_fwd"})
+N_POINTS = len(JOINTS) - len(DIRECTIONS)
+assert not DIRECTIONS & set(JOINTS[:N_POINTS])

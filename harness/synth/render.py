@@ -15,12 +15,15 @@ import cv2
 import numpy as np
 
 from harness.synth import nuisances
-from harness.synth.body import JOINTS, N_KEYPOINTS, J, Subject, forward_kinematics, make_subject
+from harness.synth.body import N_KEYPOINTS, N_POINTS, J, Subject, forward_kinematics, make_subject
 from harness.synth.config import TakeSpec
 from harness.synth.moves import label_frames, make_script, sample_poses
 from harness.synth.scene import Camera, finish, make_room, render_room, vignette_at
 
 SHIFT = 3  # OpenCV sub-pixel bits: coordinates are drawn in 1/8 pixel
+#: Motion blur: sample instants (in frame intervals before the frame) and their weights.
+BLUR_SAMPLES = (0.0, 0.25, 0.5)
+BLUR_WEIGHTS = (0.52, 0.26, 0.22)
 ONE = 1 << SHIFT
 
 
@@ -184,7 +187,7 @@ def stage_take(spec: TakeSpec) -> Staged:
     vignette = float(rng.uniform(0.15, 0.35))
     background = finish(room_img, (out_w, out_h), white_balance, vignette)
     meta.update(room_meta)
-    pix, depth = camera.project(joints[:, : len(JOINTS)])
+    pix, depth = camera.project(joints[:, :N_POINTS])
     exposure = white_balance * vignette_at(size2, (size2[0] / 2, size2[1] / 2), vignette) * 0.95
 
     if "camouflage" in active:
@@ -208,28 +211,29 @@ def stage_take(spec: TakeSpec) -> Staged:
         "shirt": _shades(colours["shirt"], exposure),
     }
     stripe = None if colours["stripe"] is None else _shades(colours["stripe"], exposure)[1]
-    shirt3d, trousers3d = _hull_points(joints, subject)
-    shirt_px, shirt_d = camera.project(shirt3d)
-    trousers_px, trousers_d = camera.project(trousers3d)
-    stripes_px = None
-    if stripe is not None:
-        stripes_px, _ = camera.project(_stripe_points(joints, subject))
-    facing = -np.sum(joints[:, J["torso_fwd"]] * (joints[:, J["chest"]] - camera.position), axis=-1)
     light_dir = np.array([0.35 * (room.light_x or 0.3), -1.0])
     light_dir /= np.linalg.norm(light_dir)
-
-    drawer = _Drawer(subject, camera, materials, stripe, light_dir, pix, depth)
-    per_frame = (
-        pix,
-        depth,
-        joints,
-        shirt_px,
-        shirt_d,
-        trousers_px,
-        trousers_d,
-        stripes_px,
-        facing > 0,
+    geometry = _geometry(joints, subject, camera, stripe is not None)
+    pix, depth, shirt_px, trousers_px = (
+        geometry["pix"],
+        geometry["depth"],
+        geometry["shirt_px"],
+        geometry["trousers_px"],
     )
+    drawer = _Drawer(subject, camera, materials, stripe, light_dir, geometry)
+    # Motion blur: a webcam exposes each frame for about half the frame interval indoors, so
+    # fast limbs smear. Where anything moved more than 2 px (stored size) in that half
+    # interval, the body is also drawn a quarter and half an interval earlier and the three
+    # are averaged, weighted toward the frame's own instant (52 %), so the mask (coverage
+    # >= 50 %) and the keypoints stay those of that instant.
+    drawers = [drawer]
+    for back in BLUR_SAMPLES[1:]:
+        earlier = joints.copy()
+        earlier[1:] = (1 - back) * joints[1:] + back * joints[:-1]
+        shape = _geometry(earlier, subject, camera, stripe is not None)
+        drawers.append(_Drawer(subject, camera, materials, stripe, light_dir, shape))
+    motion = np.abs(drawers[-1].g["pix"] - pix).max(axis=(1, 2)) / 2
+    blur = motion > 2.0
     bg_stack = nuisances.backgrounds(background, n, active, nrng, camera, joints, room, meta, fps)
 
     # Labels from geometry alone: a frame is empty when the body's outline (joints plus the
@@ -246,8 +250,9 @@ def stage_take(spec: TakeSpec) -> Staged:
     present = np.where(overlaps, inside.mean(axis=1), 0.0)
     labels, ambiguous = label_frames(script.events, joints, fps, present)
     meta["events"] = [(e.label, round(e.start, 3), round(e.end, 3)) for e in script.events]
-    return Staged(spec, drawer, bg_stack, per_frame, labels, ambiguous, keypoints, background,
-                  meta, active, nrng)  # fmt: skip
+    meta["motion_blurred_frames"] = int(blur.sum())
+    return Staged(spec, tuple(drawers), blur, bg_stack, labels, ambiguous, keypoints,
+                  background, meta, active, nrng)  # fmt: skip
 
 
 @dataclass
@@ -255,9 +260,9 @@ class Staged:
     """A take planned and posed but not yet drawn (everything per frame is precomputed)."""
 
     spec: TakeSpec
-    drawer: object
+    drawers: tuple  # the body at each frame's instant and at the BLUR_SAMPLES before it
+    blur: np.ndarray  # frames drawn with motion blur
     backgrounds: object
-    per_frame: tuple
     labels: np.ndarray
     ambiguous: np.ndarray
     keypoints: np.ndarray
@@ -276,16 +281,49 @@ def draw_frames(staged: Staged) -> tuple[np.ndarray, np.ndarray]:
     n = len(staged)
     frames = np.empty((n, out_h, out_w, 3), np.uint8)
     masks = np.zeros((n, out_h, out_w), bool)
-    pix, depth, joints, shirt_px, shirt_d, trousers_px, trousers_d, stripes_px, facing = (
-        staged.per_frame
-    )
+    now = staged.drawers[0]
     for t in range(n):
-        staged.drawer.frame(
-            t, frames[t], masks[t], staged.backgrounds(t), pix[t], depth[t], joints[t],
-            shirt_px[t], shirt_d[t], trousers_px[t], trousers_d[t],
-            None if stripes_px is None else stripes_px[t], facing[t],
-        )  # fmt: skip
+        out = frames[t]
+        out[:] = staged.backgrounds(t)
+        boxes = [d.box(t) for d in (staged.drawers if staged.blur[t] else staged.drawers[:1])]
+        box = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
+               max(b[3] for b in boxes))  # fmt: skip
+        if box[2] <= box[0] or box[3] <= box[1]:
+            continue
+        canvas = now.paint(t, box)
+        if staged.blur[t]:
+            canvas = cv2.addWeighted(canvas, BLUR_WEIGHTS[0], staged.drawers[1].paint(t, box),
+                                     BLUR_WEIGHTS[1], 0)  # fmt: skip
+            for drawer, weight in zip(staged.drawers[2:], BLUR_WEIGHTS[2:], strict=True):
+                canvas = cv2.addWeighted(canvas, 1.0, drawer.paint(t, box), weight, 0)
+        _composite(out, masks[t], canvas, box)
     return frames, masks
+
+
+def _composite(out, mask, canvas, box) -> None:
+    """Area-reduce the canvas and lay it over ``out`` (premultiplied "over"); fill the mask."""
+    x0, y0, x1, y1 = box
+    small = cv2.resize(canvas, ((x1 - x0) // 2, (y1 - y0) // 2), interpolation=cv2.INTER_AREA)
+    sy, sx = slice(y0 // 2, y1 // 2), slice(x0 // 2, x1 // 2)
+    inverse = 255 - small[..., 3]
+    region = cv2.multiply(out[sy, sx], cv2.merge([inverse, inverse, inverse]), scale=1 / 255)
+    out[sy, sx] = cv2.add(region, cv2.cvtColor(small, cv2.COLOR_RGBA2RGB))
+    mask[sy, sx] = small[..., 3] >= 128
+
+
+def _geometry(joints, subject, camera, stripes: bool) -> dict:
+    """Everything drawn, projected for every frame: joints, clothing hulls, stripes."""
+    pix, depth = camera.project(joints[:, :N_POINTS])
+    shirt3d, trousers3d = _hull_points(joints, subject)
+    shirt_px, shirt_d = camera.project(shirt3d)
+    trousers_px, trousers_d = camera.project(trousers3d)
+    stripes_px = camera.project(_stripe_points(joints, subject))[0] if stripes else None
+    facing = -np.sum(joints[:, J["torso_fwd"]] * (joints[:, J["chest"]] - camera.position), axis=-1)
+    return {
+        "pix": pix, "depth": depth, "joints": joints, "shirt_px": shirt_px, "shirt_d": shirt_d,
+        "trousers_px": trousers_px, "trousers_d": trousers_d, "stripes_px": stripes_px,
+        "facing": facing > 0, "size": camera.size,
+    }  # fmt: skip
 
 
 def render_take(spec: TakeSpec) -> Take:
@@ -315,7 +353,9 @@ class _Drawer:
 
     _LAYERS = ((0, 1.0, 0.0), (1, 0.78, 0.2), (2, 0.36, 0.45))  # (shade, width, offset)
 
-    def __init__(self, subject, camera, materials, stripe, light_dir, pix, depth):
+    def __init__(self, subject, camera, materials, stripe, light_dir, geometry):
+        self.g = geometry
+        pix, depth = geometry["pix"], geometry["depth"]
         self.subject = subject
         self.focal = camera.focal
         self.materials = materials
@@ -342,27 +382,37 @@ class _Drawer:
         self.cap_thick = np.stack(thick, axis=2)  # (T, C, L)
         self.cap_depth = cap_depth
 
-    def frame(self, t, out, mask, bg, pix, depth, joints, shirt_px, shirt_d, trousers_px,
-              trousers_d, stripes_px, facing):  # fmt: skip
-        h2, w2 = 2 * out.shape[0], 2 * out.shape[1]
-        margin = 0.12 * self.focal / max(depth.min(), 0.3)
+    def box(self, t) -> tuple[int, int, int, int]:
+        """Even-aligned (x0, y0, x1, y1) at render size around the body at frame t."""
+        g = self.g
+        w2, h2 = g["size"]
+        pix, shirt_px, trousers_px = g["pix"][t], g["shirt_px"][t], g["trousers_px"][t]
+        margin = 0.12 * self.focal / max(g["depth"][t].min(), 0.3)
         lo = np.minimum(pix.min(axis=0), np.minimum(shirt_px.min(axis=0), trousers_px.min(axis=0)))
         hi = np.maximum(pix.max(axis=0), np.maximum(shirt_px.max(axis=0), trousers_px.max(axis=0)))
         x0, y0 = max(int(lo[0] - margin) // 2 * 2, 0), max(int(lo[1] - margin) // 2 * 2, 0)
         x1 = min((int(hi[0] + margin) // 2 + 1) * 2, w2)
         y1 = min((int(hi[1] + margin) // 2 + 1) * 2, h2)
-        out[:] = bg
-        if x1 <= x0 or y1 <= y0:
-            return
+        return x0, y0, x1, y1
+
+    def paint(self, t, box) -> np.ndarray:
+        """The body at frame t on a transparent RGBA canvas covering ``box``."""
+        g = self.g
+        x0, y0, x1, y1 = box
+        depth, joints = g["depth"][t], g["joints"][t]
         canvas = np.zeros((y1 - y0, x1 - x0, 4), np.uint8)
         origin = np.array([x0, y0], float)
-        local = pix - origin
+        local = g["pix"][t] - origin
         ends = (self.cap_ends[t] - np.array([x0, y0]) * ONE).tolist()
         thick = self.cap_thick[t].tolist()
         items = [(float(d), 0, c) for c, d in enumerate(self.cap_depth[t])]
-        items.append((trousers_d.mean() + 0.04, 1, (trousers_px - origin, "trousers", None)))
-        stripes = None if stripes_px is None or not facing else stripes_px - origin
-        items.append((shirt_d.mean() + 0.03, 1, (shirt_px - origin, "shirt", stripes)))
+        trousers = (g["trousers_px"][t] - origin, "trousers", None)
+        items.append((g["trousers_d"][t].mean() + 0.04, 1, trousers))
+        stripes_px = g["stripes_px"]
+        stripes = None if stripes_px is None or not g["facing"][t] else stripes_px[t] - origin
+        items.append(
+            (g["shirt_d"][t].mean() + 0.03, 1, (g["shirt_px"][t] - origin, "shirt", stripes))
+        )
         items.append((depth[J["head"]], 2, None))
         items.sort(key=lambda item: -item[0])
         for _, kind, data in items:
@@ -375,13 +425,7 @@ class _Drawer:
                 self._hull(canvas, data[0], self.materials[data[1]], data[2])
             else:
                 self._head(canvas, local, depth, joints)
-        small = cv2.resize(canvas, ((x1 - x0) // 2, (y1 - y0) // 2), interpolation=cv2.INTER_AREA)
-        sy, sx = slice(y0 // 2, y1 // 2), slice(x0 // 2, x1 // 2)
-        # Premultiplied "over": background * (1 - coverage) + colour.
-        inverse = 255 - small[..., 3]
-        region = cv2.multiply(out[sy, sx], cv2.merge([inverse, inverse, inverse]), scale=1 / 255)
-        out[sy, sx] = cv2.add(region, cv2.cvtColor(small, cv2.COLOR_RGBA2RGB))
-        mask[sy, sx] = small[..., 3] >= 128
+        return canvas
 
     def _hull(self, canvas, points, mat, stripes):
         hull = cv2.convexHull(points.astype(np.float32)).reshape(-1, 2)
