@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from harness.tasks import TASKS
 from harness.tools import media
-from harness.tools.layout import Layout, Problem, leaky_split_message, scan
+from harness.tools.layout import Layout, Problem, leaky_split_message, leaky_split_reason, scan
 
 __all__ = ["CheckReport", "check_dataset", "leaky_split_message"]
 
@@ -27,7 +27,8 @@ class CheckReport:
     Attributes
     ----------
     root, kind : what was checked (``"folders"`` or ``"clips"``).
-    unit : what counts count (``"images"`` or ``"clips"``).
+    unit : what counts count (``"images"``, or ``"clips"``: manifest rows or clip files).
+    videos : number of distinct video files (clips).
     classes : label -> number of images / clips.
     frames : label -> number of labelled frames (clips; equals ``classes`` for images).
     subjects : subject -> number of images / clips (empty when subjects are unknown).
@@ -41,6 +42,7 @@ class CheckReport:
     root: Path
     kind: str
     unit: str = "images"
+    videos: int = 0
     classes: dict[str, int] = field(default_factory=dict)
     frames: dict[str, int] = field(default_factory=dict)
     subjects: dict[str, int] = field(default_factory=dict)
@@ -59,8 +61,9 @@ class CheckReport:
         """The report as text for the terminal."""
         total = sum(self.classes.values())
         n_subjects = len(self.subjects) if self.subjects_known else "unknown"
+        videos = f"{self.videos} videos, " if self.unit == "clips" else ""
         lines = [
-            f"{self.kind} dataset at {self.root}: {total} {self.unit}, "
+            f"{self.kind} dataset at {self.root}: {videos}{total} {self.unit}, "
             f"{len(self.classes)} classes, subjects: {n_subjects}"
         ]
         if self.classes:
@@ -86,7 +89,9 @@ class CheckReport:
         errors = [p for p in self.problems if p.severity == "error"]
         warnings = [p for p in self.problems if p.severity == "warning"]
         if self.problems:
-            lines.append(f"problems: {len(errors)} errors, {len(warnings)} warnings")
+            lines.append(
+                f"problems: {_plural(len(errors), 'error')}, {_plural(len(warnings), 'warning')}"
+            )
             lines.extend(f"  {p.severity}: {p}" for p in errors + warnings)
         else:
             lines.append("problems: none")
@@ -96,6 +101,10 @@ class CheckReport:
             else "NOT OK: fix the errors above before python -m harness run"
         )
         return "\n".join(lines)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _counts(counter: dict) -> str:
@@ -204,6 +213,7 @@ def check_dataset(
             key = (item.label, item.subject)
             report.counts[key] = report.counts.get(key, 0) + 1
     report.subjects_known = layout.subjects_known
+    report.videos = len({item.path for item, _ in readable}) if layout.kind == "clips" else 0
     report.tasks = tuple(
         name
         for name, task in TASKS.items()
@@ -221,7 +231,7 @@ def _check_protocol(layout: Layout, report: CheckReport) -> None:
     if not report.classes:
         return
     if not report.subjects_known:
-        layout.error(layout.root, leaky_split_message(layout.root, layout.kind))
+        layout.error(layout.root, leaky_split_reason(layout.root, layout.kind))
     elif len(report.subjects) < 2:
         layout.error(
             layout.root,

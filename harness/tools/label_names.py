@@ -73,7 +73,7 @@ def read_overrides(root: Path) -> dict[str, str]:
         cells = [cell.strip() for cell in row]
         if not any(cells) or cells[0].startswith("#"):
             continue
-        if number == 1 and [c.lower() for c in cells[:2]] == ["folder", "label"]:
+        if number == 1 and len(cells) > 1 and cells[1].lower() == "label":  # a header
             continue
         if len(cells) < 2 or not cells[0] or not cells[1]:
             raise ValueError(f"{path} row {number}: expected 'folder,label', got {row!r}")

@@ -111,7 +111,13 @@ class Layout:
 
 
 def leaky_split_message(root: Path, kind: str = "folders") -> str:
-    """Why a dataset without subjects cannot give an honest score, and how to fix it."""
+    """Why a dataset without subjects cannot give an honest score, and how to fix it: one
+    paragraph starting with ``root``, for the runner's refusal (``kind``: folders or clips)."""
+    return f"{root}: {leaky_split_reason(root, kind)}"
+
+
+def leaky_split_reason(root: Path, kind: str = "folders") -> str:
+    """:func:`leaky_split_message` without the leading ``root:``."""
     if kind == "clips":
         how = (
             "give every manifest row a subject (who performs), or for <label>/<clip> folders a "
@@ -124,7 +130,7 @@ def leaky_split_message(root: Path, kind: str = "folders") -> str:
             "* patterns allowed, e.g. 'hits/alice_*.jpg,alice')"
         )
     return (
-        f"{root}: the data does not say who performs each "
+        "the data does not say who performs each "
         f"{'clip' if kind == 'clips' else 'frame'}, so every train/test split puts "
         "near-identical frames of the same person and take on both sides: the score measures "
         "memory, not recognition of new people (this is how the 2018 blog's 92 % arose). "
@@ -170,7 +176,7 @@ def _read_subjects(root: Path, layout: Layout) -> tuple[dict[str, str], list[tup
     for line, cells in enumerate(_read_csv(path), start=1):
         if not any(cells) or cells[0].startswith("#"):
             continue
-        if line == 1 and [c.lower() for c in cells[:2]] == ["file", "subject"]:
+        if line == 1 and len(cells) > 1 and cells[1].lower() == "subject":  # a header
             continue
         if len(cells) < 2 or not cells[1]:
             layout.error(
