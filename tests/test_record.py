@@ -186,3 +186,13 @@ def test_recorded_sessions_get_a_held_out_report_in_one_command(tmp_path):
     assert done.returncode == 0, done.stderr
     summary = (tmp_path / "run" / "summary.md").read_text()
     assert "posture on clips:" in summary and "3 subjects" in summary
+
+
+def test_without_a_display_the_prompts_go_to_the_terminal(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    source = session_video(tmp_path / "camera.avi")[0]
+    manifest = run(tmp_path / "data", source, moves=["squat"], show=True)
+    assert [row["label"] for row in rows(manifest)] == ["squat"]
+    err = capsys.readouterr().err
+    assert "no display found" in err and "squat down in 1" in err

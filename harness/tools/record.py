@@ -19,6 +19,7 @@ testable without a webcam. ``show=False`` opens no window (tests, headless machi
 from __future__ import annotations
 
 import csv
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -128,6 +129,13 @@ def overlay(frame: np.ndarray, text: str, recording: bool = False) -> np.ndarray
     return view
 
 
+def _has_display() -> bool:
+    """False on a Linux machine without X or Wayland, where OpenCV's window would abort."""
+    if not sys.platform.startswith("linux"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def _check_moves(moves) -> list[str]:
     labels = [normalise(m) for m in (moves or DEFAULT_MOVES)]
     unknown = [m for m in labels if m not in KNOWN_LABELS]
@@ -230,6 +238,9 @@ def record(
                 f"cannot open camera {camera or 0}: is a webcam connected and free? "
                 "(--camera N picks another, --source FILE reads a video)"
             )
+    if show and not _has_display():
+        print("no display found: the prompts go to the terminal only", file=sys.stderr)
+        show = False
     manifest = out_dir / MANIFEST_FILE
     out_dir.mkdir(parents=True, exist_ok=True)
     columns = _manifest_columns(manifest)
