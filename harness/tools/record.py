@@ -270,6 +270,9 @@ def record(
             )
     except _Stopped as stop:
         if not (folder / "background.png").is_file():
+            folder.rmdir()  # the empty folder this call made; nothing else is ever removed
+            if not any(folder.parent.iterdir()):
+                folder.parent.rmdir()
             raise ValueError(
                 f"{stop} before the empty scene was captured; nothing recorded"
             ) from None
