@@ -41,7 +41,7 @@ def test_extract_never_overwrites_earlier_frames(tmp_path, video):
     path, _ = video
     extract_frames(path, tmp_path / "out", every=5)
     before = tree_state(tmp_path / "out")
-    with pytest.raises(FileExistsError, match="already holds frames of take one.avi"):
+    with pytest.raises(ValueError, match="already holds frames of take one.avi"):
         extract_frames(path, tmp_path / "out")
     assert tree_state(tmp_path / "out") == before
 

@@ -27,7 +27,7 @@ def extract_frames(
     ----------
     video : any video OpenCV reads (avi, mp4, ...).
     out_dir : created if needed. Existing files are never overwritten: if a file of this
-        video's frames is already there, nothing is written and FileExistsError is raised.
+        video's frames is already there, nothing is written and ValueError is raised.
     every : keep frames 0, every, 2*every, ... (numbers in the names are the video's own).
     size : (width, height) to resize to, or None for the video's size.
     ext : ``.png`` (lossless, default) or ``.jpg``.
@@ -51,7 +51,7 @@ def extract_frames(
     out_dir.mkdir(parents=True, exist_ok=True)
     existing = sorted(out_dir.glob(f"{video.stem}_*{ext}"))
     if existing:
-        raise FileExistsError(
+        raise ValueError(
             f"{out_dir} already holds frames of {video.name} ({existing[0].name}, ...); "
             "choose another --out folder (existing files are never overwritten)"
         )
