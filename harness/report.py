@@ -83,7 +83,10 @@ def summary_markdown(results: dict) -> str:
         lines += ["Methods not run:", ""]
         lines += [f"- `{u['method']}` ({u['path']}): {u['reason']}" for u in results["unavailable"]]
         lines.append("")
+    unavailable = {u["method"] for u in results.get("unavailable", [])}
     for (dataset, task), entries in ranked(results).items():
+        # Unavailable methods are listed once above, not in every table.
+        entries = [e for e in entries if e["method"] not in unavailable]
         lines += [f"## {task} on {dataset}", ""]
         lines += ["| rank | method | macro-F1 | 95 % CI | fold mean ± sd | accuracy | "
                   "latency median (ms) | p95 (ms) | throughput (fps) | fit (s) | status |",
@@ -257,6 +260,7 @@ def render(run_dir: Path) -> tuple[Path, Path]:
         fmt=_fmt,
         interval=_interval,
         leaky=[d["label"] for d in results.get("datasets", []) if d.get("leaky_split")],
+        unavailable={u["method"] for u in results.get("unavailable", [])},
         macro_f1=figure_macro_f1(results),
         latency=figure_latency(results),
         tradeoff=figure_tradeoff(results),
