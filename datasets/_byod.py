@@ -160,6 +160,16 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "item"
 
 
+def unique_id(candidate: str, taken: set[str]) -> str:
+    """``candidate``, or ``candidate-2``, ``-3``... if taken; the result is added to ``taken``."""
+    unique, n = candidate, 1
+    while unique in taken:
+        n += 1
+        unique = f"{candidate}-{n}"
+    taken.add(unique)
+    return unique
+
+
 def supported_tasks(labels: Iterable[str]) -> tuple[str, ...]:
     """The tasks every one of ``labels`` maps into (coarse labels serve two, ...)."""
     labels = set(labels)

@@ -88,10 +88,7 @@ class Clips(Dataset):
                 continue
             labels, ambiguous = self._frame_labels(rows, len(frames), between)
             background = self._background(rows, size)
-            record_id = _byod.slug(rows[0].rel)
-            while record_id in ids:
-                record_id += "_"
-            ids.add(record_id)
+            record_id = _byod.unique_id(_byod.slug(rows[0].rel), ids)
             recordings.append(
                 Recording(
                     id=record_id,

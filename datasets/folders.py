@@ -61,7 +61,7 @@ class Folders(Dataset):
         groups = defaultdict(list)
         for item in items:
             groups[item.subject or _byod.pseudo_subject(item.rel)].append(item)
-        recordings = []
+        recordings, ids = [], set()
         for subject, members in sorted(groups.items()):
             paths = [item.path for item in members]
             key = _byod.source_key(paths, size)
@@ -70,7 +70,7 @@ class Folders(Dataset):
                 continue
             recordings.append(
                 Recording(
-                    id=_byod.slug(subject),
+                    id=_byod.unique_id(_byod.slug(subject), ids),
                     frames=frames,
                     labels=[members[i].label for i in kept],
                     subject=subject,

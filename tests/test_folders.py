@@ -251,3 +251,13 @@ def test_blog_folders_without_subjects_are_refused_unless_allowed_and_then_flagg
     )
     assert allowed.returncode == 0, allowed.stderr
     assert "leaky" in (tmp_path / "b" / "summary.md").read_text().lower()
+
+
+def test_subjects_whose_names_differ_only_in_punctuation_get_distinct_ids(tmp_path):
+    root = tmp_path / "blog"
+    for subject in ("ann lee", "ann-lee"):
+        for folder in ("hits", "others"):
+            write_image(root / folder / subject / "1.jpg", np.zeros((60, 80, 3), np.uint8))
+    _, loaded = load(root)
+    assert sorted(r.id for r in loaded) == ["ann-lee", "ann-lee-2"]
+    assert sorted(r.subject for r in loaded) == ["ann lee", "ann-lee"]
