@@ -290,3 +290,14 @@ def test_a_video_longer_than_its_container_claims_is_decoded_whole(tmp_path):
     assert len(decoded) == 36 and isinstance(decoded, np.memmap)
     assert np.abs(decoded[30].astype(np.int16) - frames[6]).mean() < 8
     assert [p.name for p in (tmp_path / "cache" / "byod-clips").iterdir()] == ["k.json", "k.npy"]
+
+
+def test_windows_paths_in_a_manifest_are_understood(tmp_path):
+    root = tmp_path / "clips"
+    write_video(root / "ann" / "a.avi", take(6, "punch_left"))
+    write_video(root / "bob" / "b.avi", take(6, "squat"))
+    (root / "manifest.csv").write_text(
+        HEADER + "ann\\a.avi,punch_left,ann,,,\nbob\\b.avi,squat,bob,,,\n"
+    )
+    _, loaded = load(root)
+    assert [r.id for r in loaded] == ["ann-a.avi", "bob-b.avi"]

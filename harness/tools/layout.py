@@ -319,6 +319,9 @@ def _read_manifest(manifest: Path, layout: Layout) -> None:
             continue
         cells = cells + [""] * (len(header) - len(cells))
         get = {name: cells[index] for name, index in column.items()}
+        for name in ("path", "background"):  # manifests written on Windows use backslashes
+            if name in get:
+                get[name] = get[name].replace("\\", "/")
         where = f"{manifest} line {line}"
         if not get["path"]:
             layout.error(where, "empty path")
