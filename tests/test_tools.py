@@ -133,3 +133,14 @@ def test_check_of_clips_reports_bad_rows_and_corrupt_videos(tmp_path):
 def test_check_of_a_missing_root_is_a_report_not_a_crash(tmp_path):
     report = check_dataset(tmp_path / "nowhere")
     assert not report.ok and "no such folder" in report.format()
+
+
+def test_check_of_ucf_style_clip_folders_finds_subjects_in_file_names(tmp_path):
+    frames = np.asarray(synthetic_recordings(subjects=("x",), frames_per_move=2)[0].frames)
+    for group in (1, 2):
+        write_video(tmp_path / "ucf" / "Punch" / f"v_Punch_g{group:02d}_c01.avi", frames[:4])
+        write_video(tmp_path / "ucf" / "Kick" / f"v_Kick_g{group:02d}_c01.avi", frames[4:8])
+    report = check_dataset(tmp_path / "ucf")
+    assert report.ok, report.format()
+    assert report.kind == "clips" and report.subjects == {"01": 2, "02": 2}
+    assert report.classes == {"kick": 2, "punch": 2} and report.frames == {"kick": 8, "punch": 8}
