@@ -27,7 +27,7 @@ from harness.synth.config import profile_config
 
 class MkSynth(Dataset):
     name = "mk-synth"
-    version = "mk-synth-4"
+    version = "mk-synth-5"
     variants = VARIANTS
     description = "rendered performers doing the game's moves in procedural rooms (default)"
 

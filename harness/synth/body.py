@@ -150,7 +150,7 @@ def make_subject(index: int, seed: int) -> Subject:
         trousers=tuple(np.clip(pick(TROUSER_COLOURS), 0, 255)),
         shorts=bool(rng.random() < 0.15),
         shoes=tuple(np.clip(pick(SHOE_COLOURS), 0, 255)),
-        tempo=float(rng.uniform(0.8, 1.25)),
+        tempo=float(rng.uniform(0.75, 1.25)),
         amplitude=float(rng.uniform(0.85, 1.1)),
         guard=bool(rng.random() < 0.6),
     )

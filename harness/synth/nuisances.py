@@ -113,46 +113,32 @@ def _pet_maker(n, active, rng, camera, room, meta, fps):
     heading = np.sign(np.gradient(xs) + 1e-9)
 
     def draw(out, t):
+        # A dog seen from the side: legs stepping, body, raised head with a snout, tail.
         x, d = xs[t], heading[t]
-        body_y = 0.3 * length + 0.05
-        pts = np.array([
-            [x - d * length / 2, body_y, z], [x + d * length / 2, body_y, z],
-            [x + d * length * 0.62, body_y + 0.12, z],
-        ])  # fmt: skip
-        pix, depth = camera.project(pts)
-        pix = (pix - 0.5) / 2.0
-        s = camera.focal / 2 / depth[0]
+        body_y = 0.45 * length + 0.1
         step = np.sin(t / fps * 2 * np.pi * 2.5)
-        for k, lx in enumerate((-0.35, 0.35)):
-            foot = camera.project(
-                np.array([x + d * (lx + 0.08 * step * (-1) ** k) * length, 0.0, z])
-            )[0]
-            hip = camera.project(np.array([x + d * lx * length, body_y, z]))[0]
-            cv2.line(
-                out,
-                tuple(int(v) for v in (hip - 0.5) / 2),
-                tuple(int(v) for v in (foot - 0.5) / 2),
-                colour,
-                max(int(0.05 * s), 1),
-                cv2.LINE_AA,
-            )
-        centre = (pix[0] + pix[1]) / 2
-        cv2.ellipse(
-            out,
-            (int(centre[0]), int(centre[1])),
-            (max(int(length / 2 * s), 2), max(int(0.11 * s), 1)),
-            0,
-            0,
-            360,
-            colour,
-            -1,
-            cv2.LINE_AA,
-        )
-        cv2.circle(
-            out, (int(pix[2][0]), int(pix[2][1])), max(int(0.09 * s), 1), colour, -1, cv2.LINE_AA
-        )
+
+        def px(dx, y):
+            return camera.project(np.array([x + d * dx * length, y, z]))[0]
+
+        s = camera.focal / 2 / (z - camera.position[2])
+        for k, lx in enumerate((-0.38, -0.3, 0.3, 0.38)):
+            swing = 0.1 * step * (-1) ** k
+            _seg(out, px(lx, body_y), px(lx + swing, 0.0), colour, 0.05 * s)
+        _seg(out, px(-0.5, body_y + 0.05), px(-0.75, body_y + 0.22), colour, 0.035 * s)
+        _seg(out, px(-0.42, body_y), px(0.42, body_y), colour, 0.2 * s)
+        _seg(out, px(0.42, body_y + 0.02), px(0.55, body_y + 0.16), colour, 0.09 * s)
+        _seg(out, px(0.55, body_y + 0.18), px(0.72, body_y + 0.14), colour, 0.11 * s)
+        _seg(out, px(0.58, body_y + 0.25), px(0.56, body_y + 0.3), colour, 0.04 * s)
 
     return draw
+
+
+def _seg(out, a, b, colour, width) -> None:
+    """A thick anti-aliased line between two render-size points, drawn at stored size."""
+    p, q = (a - 0.5) / 2 * 8, (b - 0.5) / 2 * 8
+    cv2.line(out, (int(p[0]), int(p[1])), (int(q[0]), int(q[1])), colour,
+             max(int(round(width)), 1), cv2.LINE_AA, 3)  # fmt: skip
 
 
 def after(frames, keypoints, masks, active, rng, meta, config):
