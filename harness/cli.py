@@ -92,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--size", type=_size, help="WIDTHxHEIGHT, e.g. 100x56")
     check = tools.add_parser("check", help="validate a class-folder or clip dataset")
     check.add_argument("root", type=Path)
+    check.add_argument("--kind", choices=("folders", "clips"), help="default: detected")
+    check.add_argument("--subject-regex", help="clips: regular expression whose first group "
+                       "is the subject, matched against file names")
 
     record = commands.add_parser("record", help="record labelled clips from a webcam or video")
     record.add_argument("--out", type=Path, required=True)
@@ -101,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--source", type=Path, help="read a video file instead of a camera")
     record.add_argument("--moves", type=_csv, help="comma-separated labels to prompt for")
     record.add_argument("--seconds", type=float, default=3.0, help="seconds per move")
+    record.add_argument("--countdown", type=int, default=3, help="seconds of countdown")
     record.add_argument("--no-window", action="store_true", help="do not show a window")
     return parser
 
@@ -188,7 +192,7 @@ def command_dataset(args) -> int:
     elif args.tool == "check":
         from harness.tools.check import check_dataset
 
-        result = check_dataset(args.root)
+        result = check_dataset(args.root, kind=args.kind, subject_regex=args.subject_regex)
         print(result.format())
         return 0 if result.ok else 1
     return 0
@@ -199,7 +203,8 @@ def command_record(args) -> int:
 
     manifest = record(args.out, args.subject, camera=None if args.source else args.camera,
                       source=args.source, moves=list(args.moves) if args.moves else None,
-                      seconds_per_move=args.seconds, show=not args.no_window)
+                      seconds_per_move=args.seconds, countdown=args.countdown,
+                      show=not args.no_window)
     print(manifest)
     return 0
 

@@ -396,7 +396,7 @@ def run(config: RunConfig) -> Path:
             continue
         leaky = not getattr(dataset, "subjects_known", True)
         if leaky and not config.allow_leaky_split:
-            raise UsageError(leaky_message(dataset))
+            raise UsageError(getattr(dataset, "leaky_message", "") or leaky_message(dataset))
         info = dataset.describe() | {
             "label": dataset.label,
             "recordings": len(recordings),
@@ -406,7 +406,7 @@ def run(config: RunConfig) -> Path:
             "folds": len(subject_folds([r.subject for r in recordings], config.folds, config.seed)),
         }
         header["datasets"].append(info)
-        write_augmentation_figure(recordings, run_dir, config.seed, header)
+        write_augmentation_figure(recordings, dataset.tasks, run_dir, config.seed, header)
         jobs, skipped = plan(config, dataset, recordings, methods, tasks, run_dir)
         rows.extend(skipped)
         write_results(run_dir, header, rows, aggregate(rows))
@@ -444,7 +444,7 @@ def leaky_message(dataset) -> str:
     )
 
 
-def write_augmentation_figure(recordings, run_dir: Path, seed: int, header: dict) -> None:
+def write_augmentation_figure(recordings, tasks, run_dir: Path, seed: int, header: dict) -> None:
     """A grid of augmented training samples for the report (only if augmentation is installed)."""
     if "augmentation" in header["figures"]:
         return
@@ -453,7 +453,8 @@ def write_augmentation_figure(recordings, run_dir: Path, seed: int, header: dict
     except ImportError:
         return
     try:
-        samples = task_samples(recordings, get_task("posture"))
+        frame_tasks = [get_task(t) for t in tasks if get_task(t).level == "frame"]
+        samples = next(s for s in (task_samples(recordings, t) for t in frame_tasks) if len(s))
         picks = np.linspace(0, len(samples) - 1, 4).astype(int)
         frames = np.stack([samples.frame(i) for i in picks])
         path = augment.write_augmentation_grid(

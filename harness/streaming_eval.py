@@ -38,16 +38,18 @@ def take_predictions(method, test: Samples, r_index: int) -> np.ndarray:
     return predicted
 
 
-def evaluate(method, test: Samples, level: str = STREAM_TASK) -> dict:
+def evaluate(method, test: Samples, level: str = STREAM_TASK) -> dict | None:
     """Detections, time-to-detect and false triggers over every take of ``test``.
 
-    Ambiguous frames (a move's onset before it is plainly visible) count neither as the
+    Returns None when no test recording is a continuous take. Ambiguous frames (a move's onset before it is plainly visible) count neither as the
     move nor as idle, so the clock starts at the move's first labelled frame.
     """
     level_task = get_task(level)
     events: list[dict] = []
     for r_index in np.unique(test.rec):
         recording = test.recordings[int(r_index)]
+        if not recording.meta.get("continuous", True):
+            continue  # independent images (class folders) are not a take to stream over
         truth = streaming.task_labels(recording.labels, level_task)
         truth[recording.ambiguous] = None
         predicted = [
@@ -57,6 +59,8 @@ def evaluate(method, test: Samples, level: str = STREAM_TASK) -> dict:
         events += streaming.stream_events(
             truth, predicted, recording.fps, idle=("other",), take=recording.id
         )
+    if not events:
+        return None
     summary = streaming.summarise_stream(events)
     flat = {k: summary[k] for k in ("detection_rate", "ttd_median_ms", "false_triggers_per_min")}
     return {"summary": flat, "detail": summary}
