@@ -20,11 +20,11 @@ def draw(label: str, height: int, width: int, shade: int, offset: int) -> np.nda
     top = height // 2 if label == "squat" else height // 5
     frame[top : height - 4, x - 4 : x + 4] = shade
     if label.startswith("punch"):
-        side = -1 if label.endswith("left") else 1  # performer's left = image right
+        side = 1 if label.endswith("left") else -1  # performer's left = image right
         frame[top : top + 4, x : x + side * 16 : side or 1] = shade
         frame[top - 10 : top, x + side * 14 - 2 : x + side * 14 + 2] = shade
     if "kick" in label:
-        side = -1 if label.endswith("left") else 1
+        side = 1 if label.endswith("left") else -1
         lo, hi = sorted((x, x + side * 18))
         frame[height - 20 : height - 16, lo:hi] = shade
     if label.startswith("walk"):
