@@ -113,7 +113,7 @@ def test_tuned_beats_chance_on_held_out_subjects(posture_samples):
     test = posture_samples.groups == "s4"
     train = posture_samples.subset(~test)
     held_out = posture_samples.subset(test)
-    method = Tuned(classifier="logreg", random_state=0).fit(train)
+    method = Tuned(random_state=0).fit(train)
     predicted = method.predict(held_out.without_labels())
     assert set(predicted) <= set(posture_samples.classes)
     assert method.best_params_  # chosen by grouped cross-validation
@@ -131,3 +131,22 @@ def test_tuned_predict_proba_follows_task_classes(posture_samples):
 def test_tuned_rejects_unknown_classifier(posture_samples):
     with pytest.raises(ValueError, match="unknown classifier"):
         Tuned(classifier="svm").fit(posture_samples)
+
+
+MK_SYNTH = REPO / "datasets" / "mk_synth.py"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not MK_SYNTH.is_file(), reason="datasets/mk_synth.py is not there yet")
+def test_tuned_beats_chance_on_mk_synth_held_out_subject(monkeypatch):
+    from sklearn.metrics import f1_score
+
+    monkeypatch.delenv("HARNESS_CACHE_DIR")  # the rendered dataset lives in the user's cache
+    dataset = load_class("datasets", MK_SYNTH, "mk-synth")(arg="clean", profile="quick", seed=0)
+    samples = task_samples(dataset.load(), get_task("punch-kick-other"))
+    held_out = samples.groups == np.unique(samples.groups)[-1]
+    method = Tuned(random_state=0).fit(samples.subset(~held_out))
+    test = samples.subset(held_out)
+    predicted = method.predict(test.without_labels())
+    chance = f1_score(test.y, np.full(len(test), "other"), average="macro")
+    assert f1_score(test.y, predicted, average="macro") > chance + 0.1

@@ -50,8 +50,8 @@ def private_cache(tmp_path, monkeypatch):
 @pytest.mark.parametrize("size", [(300, 400), (480, 640)], ids=["400x300", "640x480"])
 @pytest.mark.parametrize(
     "name, params",
-    [("classic-faithful", {}), ("classic-tuned", {}), ("classic-tuned", {"classifier": "logreg"})],
-    ids=["faithful", "tuned-hgb", "tuned-logreg"],
+    [("classic-faithful", {}), ("classic-tuned", {}), ("classic-tuned", {"classifier": "hgb"})],
+    ids=["faithful", "tuned-kernel", "tuned-hgb"],
 )
 def test_classic_predict_one_frame_latency(benchmark, name, params, size):
     samples = _samples(*size)
