@@ -18,6 +18,7 @@ TensorFlow is imported lazily, so this module imports without it; methods check
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import importlib.util
 import os
@@ -93,10 +94,22 @@ BACKBONES: dict[str, BackboneSpec] = {
 
 
 def get_spec(name: str) -> BackboneSpec:
+    """The spec of ``name``; a Keras backbone takes another input size as ``name@HxW``
+    (``mobilenet-0.25@120x160``)."""
+    base, _, size = name.partition("@")
+    spec = BACKBONES.get(base)
+    if spec is None or (size and spec.kind != "keras"):
+        valid = ", ".join(BACKBONES)
+        raise ValueError(f"unknown backbone {name!r}; valid: {valid} (Keras ones also @HxW)")
+    if not size:
+        return spec
     try:
-        return BACKBONES[name]
-    except KeyError:
-        raise ValueError(f"unknown backbone {name!r}; valid: {', '.join(BACKBONES)}") from None
+        height, width = (int(v) for v in size.lower().split("x"))
+    except ValueError:
+        raise ValueError(f"backbone {name!r}: write the input size as @HEIGHTxWIDTH") from None
+    if min(height, width) < 32:
+        raise ValueError(f"backbone {name!r}: MobileNet needs an input of at least 32x32")
+    return dataclasses.replace(spec, name=name, input_size=(height, width))
 
 
 def backbone_missing_reason(name: str) -> str:

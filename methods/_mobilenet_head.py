@@ -5,10 +5,21 @@ Not a plugin (the name starts with ``_``); ``methods/mobilenet.py`` imports it.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from sklearn.model_selection import GroupShuffleSplit
+from sklearn.utils.class_weight import compute_sample_weight
 
-from harness.features import augmented_features, import_tensorflow, sample_features
+from harness.features import (
+    augmented_features,
+    import_tensorflow,
+    load_backbone,
+    resize,
+    sample_features,
+)
+
+MIN_SUBJECTS_FOR_VALIDATION = 4
 
 
 def training_set(
@@ -45,8 +56,10 @@ def training_set(
 
 
 def split_subjects(train, fraction: float, seed: int):
-    """(fit, validation) Samples with disjoint subjects; validation None if it cannot be."""
-    if fraction <= 0 or len(set(train.groups)) < 2:
+    """(fit, validation) Samples with disjoint subjects; validation None with fewer than
+    ``MIN_SUBJECTS_FOR_VALIDATION`` training subjects (holding one of two or three out
+    starves the fit)."""
+    if fraction <= 0 or len(set(train.groups)) < MIN_SUBJECTS_FOR_VALIDATION:
         return train, None
     splitter = GroupShuffleSplit(n_splits=1, test_size=fraction, random_state=seed)
     fit_index, val_index = next(splitter.split(np.zeros(len(train)), groups=train.groups))
@@ -166,10 +179,94 @@ def train_head(
 def traced_forward(model):
     """model(x) as a traced function: ~0.2 ms at batch 1 instead of predict's ~25 ms."""
     tf = import_tensorflow()
-    dim = model.input_shape[-1]
+    shape, dtype = model.input_shape[1:], model.inputs[0].dtype
 
-    @tf.function(input_signature=[tf.TensorSpec([None, dim], tf.float32)])
-    def forward(features):
-        return model(features, training=False)
+    @tf.function(input_signature=[tf.TensorSpec([None, *shape], dtype)])
+    def forward(inputs):
+        return model(inputs, training=False)
 
-    return lambda features: forward(np.asarray(features, np.float32)).numpy()
+    return lambda inputs: forward(np.asarray(inputs, dtype)).numpy()
+
+
+def _block_of(layer_name: str) -> int:
+    """MobileNet v1's depthwise-separable block (1-13) a layer belongs to; 0 for the stem."""
+    match = re.match(r"conv_(?:dw|pw|pad)_(\d+)", layer_name)
+    return (
+        int(match.group(1)) if match else (0 if layer_name.startswith(("conv1", "input")) else 99)
+    )
+
+
+def fine_tuned_model(backbone: str, head_model, blocks: int):
+    """A copy of the Keras ``backbone`` + ``head_model`` on raw uint8 input, top ``blocks`` of
+    its 13 blocks trainable; batch normalisation stays in inference mode."""
+    import_tensorflow()
+    import keras
+
+    net = load_backbone(backbone)
+    if net.spec.kind != "keras":
+        raise ValueError(f"fine-tuning needs a Keras backbone; {backbone} is {net.spec.kind}")
+    base = keras.models.clone_model(net.model)
+    base.set_weights(net.model.get_weights())
+    for layer in base.layers:
+        layer.trainable = _block_of(layer.name) > 13 - blocks
+    inputs = keras.Input((*net.input_size, 3), dtype="uint8")
+    x = keras.layers.Rescaling(1 / 127.5, offset=-1.0)(inputs)  # mobilenet.preprocess_input
+    return keras.Model(inputs, head_model(base(x, training=False)))
+
+
+def frames_forward(model, input_size: tuple[int, int], chunk: int = 256):
+    """samples -> model outputs from their raw frames, resized, ``chunk`` frames at a time."""
+    forward = traced_forward(model)
+
+    def run(samples) -> np.ndarray:
+        parts = [
+            forward(
+                resize(
+                    samples.subset(np.arange(i, min(i + chunk, len(samples)))).frames(), input_size
+                )
+            )
+            for i in range(0, len(samples), chunk)
+        ]
+        return np.concatenate(parts)
+
+    return run
+
+
+def fine_tune(
+    backbone: str,
+    head_model,
+    train,
+    blocks: int,
+    *,
+    epochs: int,
+    every: int,
+    loss: str,
+    seed: int,
+    balanced: bool,
+    learning_rate: float = 1e-5,
+):
+    """Train the top ``blocks`` of a copy of the backbone together with the fitted head on
+    every ``every``-th training frame (originals, resized); returns samples -> outputs."""
+    model = fine_tuned_model(backbone, head_model, blocks)
+    size = load_backbone(backbone).input_size
+    kept = train.subset(train.end % every == 0)
+    images = np.concatenate(
+        [
+            resize(kept.subset(np.arange(i, min(i + 256, len(kept)))).frames(), size)
+            for i in range(0, len(kept), 256)
+        ]
+    )
+    t = targets(kept.y, kept.classes, kept.task.positive)
+    weights = compute_sample_weight("balanced", kept.y) if balanced else None
+    train_head(
+        model,
+        images,
+        t,
+        loss=loss,
+        learning_rate=learning_rate,
+        epochs=epochs,
+        batch_size=32,
+        seed=seed,
+        weights=weights,
+    )
+    return frames_forward(model, size)

@@ -51,7 +51,10 @@ class MobileNetClassifier(Method):
         balanced=True,
         validation_fraction=0.25,
         patience=5,
+        epochs_without_validation=30,
         threshold=0.4,
+        fine_tune_blocks=0,
+        fine_tune_epochs=2,
         random_state=0,
     ):
         self.backbone = backbone
@@ -67,7 +70,10 @@ class MobileNetClassifier(Method):
         self.balanced = balanced
         self.validation_fraction = validation_fraction
         self.patience = patience
+        self.epochs_without_validation = epochs_without_validation
         self.threshold = threshold
+        self.fine_tune_blocks = fine_tune_blocks
+        self.fine_tune_epochs = fine_tune_epochs
         self.random_state = random_state
 
     def fit(self, train):
@@ -96,6 +102,8 @@ class MobileNetClassifier(Method):
             )
         binary = self.positive_ is not None
         epochs = self.binary_epochs if binary and self.binary_epochs else self.epochs
+        if validation is None and self.validation_fraction > 0:  # too few subjects to hold out
+            epochs = min(epochs, self.epochs_without_validation)
         self.model_ = head.make_head(x.shape[1], t.shape[1])
         self.epochs_ = head.train_head(
             self.model_,
@@ -112,11 +120,27 @@ class MobileNetClassifier(Method):
         )
         self.n_train_ = len(x)
         self.forward_ = head.traced_forward(self.model_)
+        self.tuned_forward_ = None  # set when the top blocks are fine-tuned on frames
+        if self.fine_tune_blocks:
+            self.tuned_forward_ = head.fine_tune(
+                self.backbone,
+                self.model_,
+                fit_part,
+                self.fine_tune_blocks,
+                epochs=self.fine_tune_epochs,
+                every=max(1, self.frame_every),
+                loss=self.loss,
+                seed=self.random_state,
+                balanced=self.balanced,
+            )
         return self
 
     def predict_proba(self, samples) -> np.ndarray:
         """Class probabilities, columns in ``samples.classes`` order."""
-        out = self.forward_(sample_features(samples, self.backbone))
+        if self.tuned_forward_ is not None:  # the tuned backbone: no frozen-feature cache
+            out = self.tuned_forward_(samples)
+        else:
+            out = self.forward_(sample_features(samples, self.backbone))
         if self.positive_ is None:
             return out
         p = out[:, 0]
@@ -161,23 +185,11 @@ class MobileNetBlog(MobileNetClassifier):
         balanced=False,
         validation_fraction=0.0,
         patience=5,
+        epochs_without_validation=30,
         threshold=0.4,
+        fine_tune_blocks=0,
+        fine_tune_epochs=2,
         random_state=0,
     ):
-        super().__init__(
-            backbone=backbone,
-            augment=augment,
-            copies=copies,
-            augment_every=augment_every,
-            frame_every=frame_every,
-            learning_rate=learning_rate,
-            loss=loss,
-            batch_size=batch_size,
-            epochs=epochs,
-            binary_epochs=binary_epochs,
-            balanced=balanced,
-            validation_fraction=validation_fraction,
-            patience=patience,
-            threshold=threshold,
-            random_state=random_state,
-        )
+        params = {k: v for k, v in locals().items() if k not in ("self", "__class__")}
+        super().__init__(**params)

@@ -160,3 +160,16 @@ def test_tflite_backbone_gives_the_blogs_1024_features():
     out = net.embed(np.random.default_rng(0).integers(0, 255, (2, 240, 320, 3), dtype=np.uint8))
     assert out.shape == (2, 1024) and out.dtype == np.float32
     assert out.min() >= 0 and out.max() > 0  # post-ReLU pooled activations
+
+
+def test_a_keras_backbone_takes_another_input_size_by_name():
+    spec = features.get_spec("mobilenet-0.25@120x160")
+    assert (spec.input_size, spec.dim, spec.weights) == (
+        (120, 160),
+        256,
+        "mobilenet_2_5_224_tf_no_top.h5",
+    )
+    with pytest.raises(ValueError, match="HEIGHTxWIDTH"):
+        features.get_spec("mobilenet-0.25@big")
+    with pytest.raises(ValueError, match="unknown backbone"):
+        features.get_spec("mobilenet-1.0-tflite@100x100")
