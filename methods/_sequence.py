@@ -27,13 +27,20 @@ def prepare(features: np.ndarray, mean: np.ndarray, scale: np.ndarray, deltas: b
     return np.concatenate([x, diff], axis=-1)
 
 
-def build_lstm(window: int, n_features: int, n_classes: int, units: int, dropout: float, lr):
-    """Input (window, n_features) -> LSTM(units) -> dropout -> softmax over the classes."""
+def build_lstm(
+    window: int, n_features: int, n_classes: int, units: int, dropout: float, lr, noise=0.0
+):
+    """Input (window, n_features) -> [noise] -> LSTM(units) -> dropout -> softmax.
+
+    Gaussian noise on the standardised features (training only) keeps the LSTM from
+    memorising the few training performers.
+    """
     import keras
 
     model = keras.Sequential(
         [
             keras.Input((window, n_features)),
+            keras.layers.GaussianNoise(noise),
             keras.layers.LSTM(units),
             keras.layers.Dropout(dropout),
             keras.layers.Dense(n_classes, activation="softmax"),
@@ -85,20 +92,18 @@ def mirrored(recording: Recording) -> Recording:
 class FrameStream:
     """Live use: push one raw frame per tick, get the current label (None until full).
 
-    Each tick embeds only the new frame and keeps the last ``window`` feature vectors in a
-    ring buffer, as a game would; the LSTM then runs over that window.
+    Each tick embeds only the new frame (``embed`` maps frames (n, H, W, 3) to features)
+    and keeps the last ``window`` feature vectors in a ring buffer, as a game would; the
+    LSTM then runs over that window.
     """
 
-    def __init__(self, method):
-        from harness.features import load_backbone
-
+    def __init__(self, method, embed):
         self.method = method
-        self.backbone = load_backbone(method.backbone)
+        self.embed = embed
         self.buffer: deque = deque(maxlen=method.window_)
 
     def push(self, frame: np.ndarray) -> str | None:
-        self.buffer.append(self.backbone.embed(np.asarray(frame)[None])[0])
+        self.buffer.append(self.embed(np.asarray(frame)[None])[0])
         if len(self.buffer) < self.buffer.maxlen:
             return None
-        window = np.stack(self.buffer)[None]
-        return str(self.method.predict_features(window)[0])
+        return str(self.method.predict_features(np.stack(self.buffer)[None])[0])

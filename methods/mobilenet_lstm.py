@@ -2,9 +2,12 @@
 
 Recipe
 ------
-1. Per-frame features of each window from the frozen, cached backbone (MobileNet v1 0.25
-   at 56x100, 256-d by default), also for a mirrored copy of every training take (flipped
-   frames, ``_left``/``_right`` labels swapped), so both sides are learned from every move.
+1. Per-frame features of each window from the frozen backbone (MobileNet v1 0.25 at
+   56x100, 256-d by default). ``features="person"`` (default) embeds a crop around the
+   performer and its mirror image, keeping posture and side apart (see ``_crops.py``);
+   ``features="frame"`` embeds the whole frame (the cached features of
+   :mod:`harness.features`). With ``mirror`` every training window is also learned
+   mirrored (``_left``/``_right`` labels swapped).
 2. Standardise each frame's features (mean and spread of the training frames) and append
    the frame-to-frame differences, which carry the motion.
 3. LSTM(units) -> dropout -> softmax over the action classes; Adam, class-balanced
@@ -15,12 +18,13 @@ of one take, labelled by the move at the last frame; ambiguous frames are histor
 
 Latency: ``predict`` on one window (the harness's probe, caches bypassed) embeds all
 ``window`` raw frames and runs the LSTM: an upper bound. A game embeds only the new frame
-per tick and keeps the others (:class:`_sequence.FrameStream`); that tick costs one
-single-frame embedding plus the LSTM.
+per tick and keeps the others (:meth:`MobileNetLSTM.stream`); that tick costs one
+frame's crop and embedding (two backbone passes with ``features="person"``) plus the LSTM.
 """
 
 from __future__ import annotations
 
+import _crops
 import numpy as np
 from _sequence import FrameStream, build_lstm, mirrored, prepare, probabilities, traced_forward
 from numpy.lib.stride_tricks import sliding_window_view
@@ -43,10 +47,12 @@ class MobileNetLSTM(Method):
         self,
         *,
         backbone: str = "mobilenet-0.25",
+        features: str = "person",
         units: int = 64,
         deltas: bool = True,
         mirror: bool = True,
         dropout: float = 0.3,
+        noise: float = 0.0,
         epochs: int = 40,
         batch_size: int = 64,
         learning_rate: float = 1e-3,
@@ -55,10 +61,12 @@ class MobileNetLSTM(Method):
         random_state: int = 0,
     ):
         self.backbone = backbone
+        self.features = features
         self.units = units
         self.deltas = deltas
         self.mirror = mirror
         self.dropout = dropout
+        self.noise = noise
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -68,21 +76,26 @@ class MobileNetLSTM(Method):
 
     # -- features -------------------------------------------------------------------------
     def _features(self, samples: Samples) -> np.ndarray:
-        from harness.features import sample_features
+        if self.features == "person":
+            return _crops.window_crop_features(samples, self.backbone)
+        if self.features == "frame":
+            from harness.features import sample_features
 
-        return sample_features(samples, self.backbone)
+            return sample_features(samples, self.backbone)
+        raise ValueError(
+            f"{self.name}: features must be 'person' or 'frame', not {self.features!r}"
+        )
 
     def _training_data(self, train: Samples):
         x, y, groups = self._features(train), np.asarray(train.y, object), train.groups
         if self.mirror:
-            flipped = Samples(
-                train.task,
-                [mirrored(r) for r in train.recordings],
-                train.rec,
-                train.end,
-                train.window,
-            )
-            x = np.concatenate([x, self._features(flipped)])
+            if self.features == "person":  # exact and free: the antisymmetric half flips sign
+                x_flip = _crops.mirror_features(x)
+            else:
+                mirrors = [mirrored(r) for r in train.recordings]
+                flipped = Samples(train.task, mirrors, train.rec, train.end, train.window)
+                x_flip = self._features(flipped)
+            x = np.concatenate([x, x_flip])
             y_flip = [train.task.map_label(label) for label in swap_sides(y)]
             y = np.concatenate([y, np.asarray(y_flip, object)])
             groups = np.concatenate([groups, groups])
@@ -133,6 +146,7 @@ class MobileNetLSTM(Method):
             self.units,
             self.dropout,
             self.learning_rate,
+            self.noise,
         )
         history = self.model_.fit(
             x[fit_index],
@@ -178,21 +192,34 @@ class MobileNetLSTM(Method):
     def predict_stream(self, recording) -> np.ndarray:
         """The label at every frame of a take (None before the first full window).
 
-        Gives exactly what :meth:`stream` pushed frame by frame gives (same features, same
+        Gives what :meth:`stream` pushed frame by frame gives (same features, same
         windows), but batched over the take's cached features.
         """
-        from harness.features import recording_features
+        if self.features == "person":
+            features = _crops.recording_crop_features(recording, self.backbone)
+        else:
+            from harness.features import recording_features
 
-        features = np.asarray(recording_features(recording, self.backbone))
+            features = recording_features(recording, self.backbone)
+        features = np.asarray(features)
         out = np.full(len(features), None, dtype=object)
         if len(features) >= self.window_:
             windows = sliding_window_view(features, self.window_, axis=0).transpose(0, 2, 1)
             out[self.window_ - 1 :] = self.predict_features(windows)
         return out
 
-    def stream(self) -> FrameStream:
-        """A live stream: ``stream().push(frame)`` per camera frame returns the label."""
-        return FrameStream(self)
+    def stream(self, recording) -> FrameStream:
+        """A live stream for ``recording``'s scene: ``push(frame)`` per camera frame.
+
+        Only the scene's background is read from ``recording`` (taken once at start-up).
+        """
+        from harness.features import load_backbone
+
+        net = load_backbone(self.backbone)
+        if self.features == "person":
+            background = _crops.background_of(recording)
+            return FrameStream(self, lambda frames: _crops.embed_frames(frames, background, net))
+        return FrameStream(self, net.embed)
 
     def warm_up(self) -> None:
         from harness.features import load_backbone
