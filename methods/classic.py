@@ -22,10 +22,12 @@ movement.js keeps its first frame.
 
 from __future__ import annotations
 
+import contextlib
 from collections import OrderedDict
 
 import _movement as mv
 import numpy as np
+import sklearn
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.kernel_approximation import Nystroem
 from sklearn.linear_model import LogisticRegression
@@ -247,13 +249,20 @@ class ClassicTuned(_Classic):
             ]
         )
 
+    def _threads(self, samples):
+        # One frame is too small for BLAS to thread, and switching the thread pools back
+        # and forth costs milliseconds: only batches are confined to one thread.
+        return one_thread() if len(samples) > 1 else contextlib.nullcontext()
+
     def predict(self, samples) -> np.ndarray:
-        with one_thread():
-            return np.asarray(self.model_.predict(self._features(samples)), dtype=object)
+        features = self._features(samples)
+        with self._threads(samples), sklearn.config_context(assume_finite=True):
+            return np.asarray(self.model_.predict(features), dtype=object)
 
     def predict_proba(self, samples) -> np.ndarray:
-        with one_thread():
-            proba = self.model_.predict_proba(self._features(samples))
+        features = self._features(samples)
+        with self._threads(samples), sklearn.config_context(assume_finite=True):
+            proba = self.model_.predict_proba(features)
         order = [
             list(self.classes_).index(c) if c in self.classes_ else -1 for c in samples.classes
         ]
