@@ -225,13 +225,17 @@ def _put(image: np.ndarray, text: str, at: tuple[int, int], colour=_WHITE, scale
     cv2.putText(image, text, at, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, 1, cv2.LINE_AA)
 
 
-def render(frame, mask, columns, rows, reading: Reading, decision: str) -> np.ndarray:
-    """An RGB explanation image (800 x 660): the frame, its silhouette, H and V with the
-    rules' thresholds and scan ranges drawn on them, and the decision underneath."""
+def render(frame, mask, columns, rows, reading: Reading, decision: str, box=None) -> np.ndarray:
+    """An RGB explanation image (800 x 660): the frame, its silhouette (with ``box``, the
+    tuned variant's bounding box, if given), H and V with the rules' thresholds and scan
+    ranges drawn on them, and the decision underneath."""
     small = cv2.resize(np.ascontiguousarray(frame), (WIDTH, HEIGHT), cv2.INTER_AREA)
     sil = np.repeat((mask > 0)[..., None] * np.uint8(255), 3, axis=2)
     for y in (ARM_ROWS.start, LEG_ROWS.start):  # where limb-down compares arms with legs
         cv2.line(sil, (0, y), (WIDTH - 1, y), _YELLOW, 1)
+    if box is not None:
+        x0, x1, y0, y1 = box
+        cv2.rectangle(sil, (x0, y0), (x1 - 1, y1 - 1), _RED, 1)
     # Column histogram: one pixel of bar per foreground pixel (it cannot exceed 300).
     col_img = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
     col_img[np.arange(HEIGHT)[:, None] >= HEIGHT - columns[None, :]] = (170, 170, 170)

@@ -80,6 +80,7 @@ class _Classic(Method):
     input = "frame"
     needs_background = True
     requirements = ()
+    shows_box = False  # the tuned variant draws the box its features are normalised by
 
     def _histograms(self, samples, i: int):
         recording = samples.recording(i)
@@ -96,7 +97,8 @@ class _Classic(Method):
         reading = mv.rules(columns, rows)
         label = self.predict(samples.subset(np.array([i])).without_labels())[0]
         text = f"{self.name}: {label}  (movement.js: {reading.gesture}, {reading.position})"
-        return mv.render(samples.frame(i), mask, columns, rows, reading, text)
+        box = mv.bounding_box(columns, rows) if self.shows_box else None
+        return mv.render(samples.frame(i), mask, columns, rows, reading, text, box)
 
 
 class ClassicFaithful(_Classic):
@@ -162,6 +164,7 @@ class ClassicTuned(_Classic):
     """The same silhouettes; box-normalised histograms into a cross-validated classifier."""
 
     name = "classic-tuned"
+    shows_box = True
     description = "movement.js silhouettes, box-normalised histograms + tuned classifier"
 
     def __init__(
