@@ -119,3 +119,14 @@ def test_report_re_renders_from_results_json_alone(toy_dirs, tmp_path):
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "chance" in (run_dir / "report.html").read_text()
+
+
+def test_parallel_jobs_give_the_same_results_as_one_job(toy_dirs, tmp_path):
+    def metrics_of(run_dir):
+        with open(run_dir / "results.csv") as handle:
+            return sorted((r["task"], r["method"], r["fold"], r["macro_f1"])
+                          for r in csv.DictReader(handle))
+
+    serial = metrics_of(toy_run(toy_dirs, tmp_path / "a", methods=("chance",), jobs=1))
+    parallel = metrics_of(toy_run(toy_dirs, tmp_path / "b", methods=("chance",), jobs=2))
+    assert serial == parallel
