@@ -22,7 +22,6 @@ movement.js keeps its first frame.
 
 from __future__ import annotations
 
-import contextlib
 from collections import OrderedDict
 
 import _movement as mv
@@ -43,18 +42,20 @@ from harness.background import estimate_background
 
 _BACKGROUNDS: OrderedDict = OrderedDict()  # (fingerprint, how) -> gray 400x300 background
 _MAX_BACKGROUNDS = 256
-_THREADS: list = []  # one ThreadpoolController, made on first use (it takes ~30 ms)
+_SINGLE_THREADED: list = []  # the process-wide thread limit, once set
 
 
-def one_thread():
-    """Context limiting BLAS and OpenMP to one thread (~15 us to enter).
+def single_threaded() -> None:
+    """Limit BLAS and OpenMP to one thread for the rest of the process (idempotent).
 
-    The harness runs folds in parallel and times methods on one core; scikit-learn's
-    OpenMP threads then fight each other and a 1 s fit takes 30 s.
+    classic-tuned's work per frame is far too small to share between threads: with two
+    threads on a busy machine a one-frame predict takes 4-7 ms instead of 1.7 ms, and a
+    1 s fit takes 30 s when folds run side by side. Switching the limit on and off around
+    each call costs ~2 ms itself, so it is set once and left on. The harness times every
+    method on one core, so this is the setting it measures anyway.
     """
-    if not _THREADS:
-        _THREADS.append(ThreadpoolController())
-    return _THREADS[0].limit(limits=1)
+    if not _SINGLE_THREADED:
+        _SINGLE_THREADED.append(ThreadpoolController().limit(limits=1))
 
 
 def background_gray(recording, method: str = "median", n_frames: int = 30) -> np.ndarray:
@@ -233,14 +234,14 @@ class ClassicTuned(_Classic):
             features[at] = self._recording_features(train.recordings[r])[train.end[at]]
         model, grid = self._search_space(len(train))
         n_groups = len(np.unique(train.groups))
-        with one_thread():
-            if n_groups >= 2 and self.cv >= 2:
-                folds = GroupKFold(min(self.cv, n_groups))
-                search = GridSearchCV(model, grid, scoring="f1_macro", cv=folds, refit=True)
-                search.fit(features, train.y, groups=train.groups)
-                self.model_, self.best_params_ = search.best_estimator_, search.best_params_
-            else:  # one training subject: nothing to cross-validate over, keep the defaults
-                self.model_, self.best_params_ = model.fit(features, train.y), {}
+        single_threaded()
+        if n_groups >= 2 and self.cv >= 2:
+            folds = GroupKFold(min(self.cv, n_groups))
+            search = GridSearchCV(model, grid, scoring="f1_macro", cv=folds, refit=True)
+            search.fit(features, train.y, groups=train.groups)
+            self.model_, self.best_params_ = search.best_estimator_, search.best_params_
+        else:  # one training subject: nothing to cross-validate over, keep the defaults
+            self.model_, self.best_params_ = model.fit(features, train.y), {}
         self.classes_ = self.model_.classes_
         return self
 
@@ -252,19 +253,16 @@ class ClassicTuned(_Classic):
             ]
         )
 
-    def _threads(self, samples):
-        # One frame is too small for BLAS to thread, and switching the thread pools back
-        # and forth costs milliseconds: only batches are confined to one thread.
-        return one_thread() if len(samples) > 1 else contextlib.nullcontext()
-
     def predict(self, samples) -> np.ndarray:
         features = self._features(samples)
-        with self._threads(samples), sklearn.config_context(assume_finite=True):
+        single_threaded()
+        with sklearn.config_context(assume_finite=True):
             return np.asarray(self.model_.predict(features), dtype=object)
 
     def predict_proba(self, samples) -> np.ndarray:
         features = self._features(samples)
-        with self._threads(samples), sklearn.config_context(assume_finite=True):
+        single_threaded()
+        with sklearn.config_context(assume_finite=True):
             proba = self.model_.predict_proba(features)
         order = [
             list(self.classes_).index(c) if c in self.classes_ else -1 for c in samples.classes
