@@ -15,10 +15,14 @@ Conventions kept from movement.js (see ``../shared/docs/BACKGROUND.md`` section 
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from threadpoolctl import ThreadpoolController
+
+from harness.background import estimate_background
 
 WIDTH, HEIGHT = 400, 300
 THRESHOLD = 50  # a pixel is foreground when |gray - background| >= 50
@@ -145,6 +149,40 @@ def rules(columns: np.ndarray, rows: np.ndarray) -> Reading:
     else:
         position = "middle" if (stand or not empty) else "empty"
     return Reading(empty, stand, right_hand, left_hand, limb_down, gesture, position)
+
+
+_BACKGROUNDS: OrderedDict = OrderedDict()  # (fingerprint, how) -> gray 400x300 background
+_MAX_BACKGROUNDS = 256
+_SINGLE_THREADED: list = []  # the process-wide thread limit, once set
+
+
+def single_threaded() -> None:
+    """Limit BLAS and OpenMP to one thread for the rest of the process (idempotent).
+
+    classic-tuned's work per frame is far too small to share between threads: with two
+    threads on a busy machine a one-frame predict takes 4-7 ms instead of 1.7 ms, and a
+    1 s fit takes 30 s when folds run side by side. Switching the limit on and off around
+    each call costs ~2 ms itself, so it is set once and left on. The harness times every
+    method on one core, so this is the setting it measures anyway.
+    """
+    if not _SINGLE_THREADED:
+        _SINGLE_THREADED.append(ThreadpoolController().limit(limits=1))
+
+
+def background_gray(recording, method: str = "median", n_frames: int = 30) -> np.ndarray:
+    """The 400 x 300 grayscale background of a recording (given, else estimated), cached."""
+    key = (recording.fingerprint, method, n_frames)
+    if key not in _BACKGROUNDS:
+        if recording.background is not None:
+            rgb = check_frame(recording.background, f"background of {recording.id}")
+        else:
+            rgb = estimate_background(recording.frames, method, n_frames)
+        if rgb.shape != recording.frames.shape[1:]:
+            raise ValueError(f"classic: background of {recording.id} differs from its frames")
+        _BACKGROUNDS[key] = gray(rgb)
+        while len(_BACKGROUNDS) > _MAX_BACKGROUNDS:
+            _BACKGROUNDS.popitem(last=False)
+    return _BACKGROUNDS[key]
 
 
 def fine_label(reading: Reading) -> str:

@@ -22,8 +22,6 @@ movement.js keeps its first frame.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 import _movement as mv
 import numpy as np
 import sklearn
@@ -33,45 +31,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, GroupKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from threadpoolctl import ThreadpoolController
 from tqdm.auto import tqdm
 
 from harness import cache
 from harness.api import Method, swap_side
-from harness.background import estimate_background
-
-_BACKGROUNDS: OrderedDict = OrderedDict()  # (fingerprint, how) -> gray 400x300 background
-_MAX_BACKGROUNDS = 256
-_SINGLE_THREADED: list = []  # the process-wide thread limit, once set
-
-
-def single_threaded() -> None:
-    """Limit BLAS and OpenMP to one thread for the rest of the process (idempotent).
-
-    classic-tuned's work per frame is far too small to share between threads: with two
-    threads on a busy machine a one-frame predict takes 4-7 ms instead of 1.7 ms, and a
-    1 s fit takes 30 s when folds run side by side. Switching the limit on and off around
-    each call costs ~2 ms itself, so it is set once and left on. The harness times every
-    method on one core, so this is the setting it measures anyway.
-    """
-    if not _SINGLE_THREADED:
-        _SINGLE_THREADED.append(ThreadpoolController().limit(limits=1))
-
-
-def background_gray(recording, method: str = "median", n_frames: int = 30) -> np.ndarray:
-    """The 400 x 300 grayscale background of a recording (given, else estimated), cached."""
-    key = (recording.fingerprint, method, n_frames)
-    if key not in _BACKGROUNDS:
-        if recording.background is not None:
-            rgb = mv.check_frame(recording.background, f"background of {recording.id}")
-        else:
-            rgb = estimate_background(recording.frames, method, n_frames)
-        if rgb.shape != recording.frames.shape[1:]:
-            raise ValueError(f"classic: background of {recording.id} differs from its frames")
-        _BACKGROUNDS[key] = mv.gray(rgb)
-        while len(_BACKGROUNDS) > _MAX_BACKGROUNDS:
-            _BACKGROUNDS.popitem(last=False)
-    return _BACKGROUNDS[key]
 
 
 class _Classic(Method):
@@ -88,7 +51,7 @@ class _Classic(Method):
         frame = mv.check_frame(samples.frame(i), f"frame {i} of {recording.id}")
         if frame.shape != recording.frames.shape[1:]:
             raise ValueError(f"classic: frame {i} of {recording.id} has shape {frame.shape}")
-        background = background_gray(recording, self.background, self.background_frames)
+        background = mv.background_gray(recording, self.background, self.background_frames)
         mask = mv.silhouette(frame, background)
         return mask, *mv.histograms(mask)
 
@@ -147,7 +110,7 @@ class ClassicFaithful(_Classic):
         last report, ``"stand"`` before the first.
         """
         step = 1 if not self.stream_fps else max(1, round(recording.fps / self.stream_fps))
-        background = background_gray(recording, self.background, self.background_frames)
+        background = mv.background_gray(recording, self.background, self.background_frames)
         labels = np.empty(len(recording), dtype=object)
         current, quiet = "stand", 0
         for t in range(len(recording)):
@@ -209,7 +172,7 @@ class ClassicTuned(_Classic):
         """Features of every frame of a take, cached on disk by content and code."""
 
         def compute():
-            background = background_gray(recording, self.background, self.background_frames)
+            background = mv.background_gray(recording, self.background, self.background_frames)
             rows = []
             for frame in tqdm(
                 recording.frames, desc=f"silhouettes {recording.id}", leave=False, disable=None
@@ -234,7 +197,7 @@ class ClassicTuned(_Classic):
             features[at] = self._recording_features(train.recordings[r])[train.end[at]]
         model, grid = self._search_space(len(train))
         n_groups = len(np.unique(train.groups))
-        single_threaded()
+        mv.single_threaded()
         if n_groups >= 2 and self.cv >= 2:
             folds = GroupKFold(min(self.cv, n_groups))
             search = GridSearchCV(model, grid, scoring="f1_macro", cv=folds, refit=True)
@@ -255,13 +218,13 @@ class ClassicTuned(_Classic):
 
     def predict(self, samples) -> np.ndarray:
         features = self._features(samples)
-        single_threaded()
+        mv.single_threaded()
         with sklearn.config_context(assume_finite=True):
             return np.asarray(self.model_.predict(features), dtype=object)
 
     def predict_proba(self, samples) -> np.ndarray:
         features = self._features(samples)
-        single_threaded()
+        mv.single_threaded()
         with sklearn.config_context(assume_finite=True):
             proba = self.model_.predict_proba(features)
         order = [
