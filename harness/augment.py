@@ -185,6 +185,7 @@ def augment(
     seed: int = 0,
     keypoints: np.ndarray | None = None,
     keys=None,
+    size: tuple[int, int] | None = None,
 ):
     """Augmented copies of ``frames``, with labels (and keypoints) kept true.
 
@@ -197,6 +198,7 @@ def augment(
     seed : the run's seed.
     keypoints : float (N, J, 2) of (x, y) pixels, or None.
     keys : N integer keys; frame i's copies depend only on (seed, keys[i]). Default 0..N-1.
+    size : (height, width) to resize to instead of the recipe's (e.g. a backbone's input).
 
     Returns
     -------
@@ -214,13 +216,14 @@ def augment(
         out = (frames, None if labels is None else np.asarray(labels, object))
         return (*out, keypoints) if keypoints is not None else out
     copies = spec.copies if copies is None else int(copies)
+    target = spec.size if size is None else tuple(size)
     keys = np.arange(len(frames)) if keys is None else np.asarray(keys)
     flips = flip_flags(recipe, copies, seed, keys)
     pipeline = spec.build() if spec.build is not None else None
     out_frames, out_labels, out_points = [], [], []
     for i, frame in enumerate(frames):
         points = None if keypoints is None else keypoints[i]
-        small, points = _resize(frame, spec.size, points)
+        small, points = _resize(frame, target, points)
         rng = _frame_rng(seed, keys[i])
         rng.random(copies)  # the flip draws, consumed as in flip_flags
         batch, batch_points, batch_labels = [], [], []
@@ -239,7 +242,7 @@ def augment(
         out_frames.append(np.asarray(batch, np.uint8).reshape(-1, *small.shape))
         out_labels.extend(batch_labels)
         out_points.extend(batch_points)
-    shape = (0, *(spec.size or frames.shape[1:3]), 3)
+    shape = (0, *(target or frames.shape[1:3]), 3)
     images = np.concatenate(out_frames) if out_frames else np.zeros(shape, np.uint8)
     result = (images, None if labels is None else np.asarray(out_labels, object))
     if keypoints is not None:

@@ -336,6 +336,9 @@ def augmented_recording_features(
     """
     index = np.arange(0, len(recording), stride)
     keys = augmentation.frame_keys(recording.fingerprint, index)
+    spec = get_spec(backbone)
+    # Copies are made at a Keras backbone's own input size (56x100 is the blog's anyway).
+    size = spec.input_size if spec.kind == "keras" else None
 
     def compute() -> np.ndarray:
         net = load_backbone(backbone)
@@ -349,6 +352,7 @@ def augmented_recording_features(
                 copies=copies,
                 seed=seed,
                 keys=keys[chunk],
+                size=size,
             )
             out[chunk] = net.embed(images).reshape(-1, copies, net.dim)
         return out

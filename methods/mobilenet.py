@@ -57,24 +57,10 @@ class MobileNetClassifier(Method):
         fine_tune_epochs=2,
         random_state=0,
     ):
-        self.backbone = backbone
-        self.augment = augment
-        self.copies = copies
-        self.augment_every = augment_every
-        self.frame_every = frame_every
-        self.learning_rate = learning_rate
-        self.loss = loss
-        self.batch_size = batch_size
-        self.epochs = epochs
-        self.binary_epochs = binary_epochs
-        self.balanced = balanced
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.epochs_without_validation = epochs_without_validation
-        self.threshold = threshold
-        self.fine_tune_blocks = fine_tune_blocks
-        self.fine_tune_epochs = fine_tune_epochs
-        self.random_state = random_state
+        # Every keyword stored unchanged (scikit-learn's contract; get_params reads them).
+        for key, value in dict(locals()).items():
+            if key != "self":
+                setattr(self, key, value)
 
     def fit(self, train):
         import_tensorflow()
@@ -184,6 +170,38 @@ class MobileNetBlog(MobileNetClassifier):
         binary_epochs=50,
         balanced=False,
         validation_fraction=0.0,
+        patience=5,
+        epochs_without_validation=30,
+        threshold=0.4,
+        fine_tune_blocks=0,
+        fine_tune_epochs=2,
+        random_state=0,
+    ):
+        params = {k: v for k, v in locals().items() if k not in ("self", "__class__")}
+        super().__init__(**params)
+
+
+class MobileNetFullFrame(MobileNetClassifier):
+    """The sound preset on the whole 320 x 240 frame instead of the blog's 100 x 56."""
+
+    name = "mobilenet-fullframe"
+    description = "frozen MobileNet v1 0.25 at 240x320 (full webcam frame) + dense head"
+
+    def __init__(
+        self,
+        *,
+        backbone="mobilenet-0.25@240x320",
+        augment="none",  # the blog recipe makes 100 x 56 copies, not full frames
+        copies=16,
+        augment_every=16,
+        frame_every=2,
+        learning_rate=1e-3,
+        loss="crossentropy",
+        batch_size=256,
+        epochs=100,
+        binary_epochs=None,
+        balanced=True,
+        validation_fraction=0.25,
         patience=5,
         epochs_without_validation=30,
         threshold=0.4,

@@ -94,3 +94,8 @@ def test_augmentation_grid_is_a_readable_png(tmp_path):
     image = cv2.imread(str(path))
     assert image is not None
     assert image.shape[0] == 4 * (56 * 2 + 14) and image.shape[1] == 4 * 100 * 2
+
+
+def test_copies_can_be_made_at_another_size():
+    images, _ = augment(_frames(1), None, "blog", copies=2, size=(120, 160))
+    assert images.shape == (2, 120, 160, 3)
