@@ -43,6 +43,9 @@ class MobileNetLSTM(Method):
     name = "mobilenet-lstm"
     tasks = ("action",)
     input = "clip"
+    # The default person crop is found by differencing with the empty scene (estimated
+    # from the take's first frames when a recording has none).
+    needs_background = True
     requirements = ("tensorflow",)
     weights = ("mobilenet_2_5_224_tf_no_top.h5",)
     description = "frozen MobileNet 0.25 features of the last n frames (+ differences) -> LSTM"
