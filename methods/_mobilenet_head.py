@@ -198,7 +198,7 @@ def _block_of(layer_name: str) -> int:
 
 def fine_tuned_model(backbone: str, head_model, blocks: int):
     """A copy of the Keras ``backbone`` + ``head_model`` on raw uint8 input, top ``blocks`` of
-    its 13 blocks trainable; batch normalisation stays in inference mode."""
+    its 13 blocks trainable; batch normalisation stays frozen, in inference mode."""
     import_tensorflow()
     import keras
 
@@ -207,8 +207,9 @@ def fine_tuned_model(backbone: str, head_model, blocks: int):
         raise ValueError(f"fine-tuning needs a Keras backbone; {backbone} is {net.spec.kind}")
     base = keras.models.clone_model(net.model)
     base.set_weights(net.model.get_weights())
-    for layer in base.layers:
-        layer.trainable = _block_of(layer.name) > 13 - blocks
+    for layer in base.layers:  # frozen batch norm runs in inference mode (Keras rule)
+        tunable = not isinstance(layer, keras.layers.BatchNormalization)
+        layer.trainable = tunable and _block_of(layer.name) > 13 - blocks
     inputs = keras.Input((*net.input_size, 3), dtype="uint8")
     x = keras.layers.Rescaling(1 / 127.5, offset=-1.0)(inputs)  # mobilenet.preprocess_input
     return keras.Model(inputs, head_model(base(x, training=False)))

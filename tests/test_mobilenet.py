@@ -205,3 +205,17 @@ def test_fine_tuning_trains_a_copy_of_the_top_blocks_and_predicts_from_frames(da
         np.testing.assert_allclose(
             method.predict_proba(some.subset([0])), method.predict_proba(some)[:1], atol=1e-4
         )
+
+
+@pytest.mark.deep
+def test_fine_tuned_model_keeps_batch_norm_in_inference_mode_and_unfreezes_only_the_top(data):
+    import sys
+
+    sys.path.insert(0, str(REPO / "methods"))  # the plugin's helper, as discovery allows
+    import _mobilenet_head as head
+
+    model = head.fine_tuned_model("mobilenet-0.25", head.make_head(256, 3), blocks=2)
+    x = np.random.default_rng(0).integers(0, 255, (4, 56, 100, 3), dtype=np.uint8)
+    np.testing.assert_allclose(model(x, training=True), model(x, training=False), atol=1e-5)
+    names = {w.path.split("/")[-2] for w in model.trainable_weights}
+    assert {"conv_pw_13", "conv_dw_12"} <= names and "conv_pw_11" not in names
