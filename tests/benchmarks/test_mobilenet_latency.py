@@ -16,7 +16,13 @@ from harness.discovery import load_class
 from harness.samples import task_samples
 
 PLUGIN = Path(__file__).resolve().parents[2] / "methods" / "mobilenet.py"
-TARGET_SECONDS = {"mobilenet-0.25": 0.010, "mobilenet-1.0-tflite": 0.020}
+# The target is 10 ms at width 0.25; the others are budgets, not targets
+# (full frame: ~8 ms on an idle 2-core CPU, up to ~13 ms while other jobs load it).
+TARGET_SECONDS = {
+    "mobilenet-0.25": 0.010,
+    "mobilenet-0.25@240x320": 0.015,
+    "mobilenet-1.0-tflite": 0.020,
+}
 
 
 def _samples(task: str):
