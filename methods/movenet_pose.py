@@ -22,7 +22,10 @@ from __future__ import annotations
 
 import _pose
 import numpy as np
+from _sequence import FrameStream
 from numpy.lib.stride_tricks import sliding_window_view
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -49,12 +52,14 @@ class MoveNetPose(Method):
     def __init__(
         self,
         *,
+        classifier: str = "mlp",
         hidden: tuple[int, ...] = (128, 64),
         alpha: float = 1e-3,
         max_iter: int = 200,
         mirror: bool = True,
         random_state: int = 0,
     ):
+        self.classifier = classifier
         self.hidden = hidden
         self.alpha = alpha
         self.max_iter = max_iter
@@ -77,6 +82,18 @@ class MoveNetPose(Method):
         return x, y
 
     def _classifier(self):
+        if self.classifier == "knn":  # MediaPipe's pose classifier: nearest stored poses
+            knn = KNeighborsClassifier(n_neighbors=10, weights="distance")
+            return make_pipeline(StandardScaler(), knn)
+        if self.classifier == "hgb":
+            hgb = HistGradientBoostingClassifier(
+                max_iter=200, early_stopping=True, random_state=self.random_state
+            )
+            return hgb
+        if self.classifier != "mlp":
+            raise ValueError(
+                f"{self.name}: classifier must be 'mlp', 'knn' or 'hgb', not {self.classifier!r}"
+            )
         mlp = MLPClassifier(
             hidden_layer_sizes=tuple(self.hidden),
             alpha=self.alpha,
@@ -136,6 +153,15 @@ class MoveNetPoseSeq(MoveNetPose):
                 f"{samples.window}; use the same --window for fit and predict"
             )
         return super().predict(samples)
+
+    def predict_features(self, keypoints: np.ndarray) -> np.ndarray:
+        """Labels of windows given as keypoints (N, window, 17, 3)."""
+        return self.predict_rows(self._rows(keypoints))
+
+    def stream(self, recording=None) -> FrameStream:
+        """Live use: ``push(frame)`` per camera frame runs MoveNet on that frame only and
+        keeps the last ``window`` poses (the probe's per-window latency is an upper bound)."""
+        return FrameStream(self, _pose.load_movenet().detect)
 
     def predict_stream(self, recording) -> np.ndarray:
         """The label at every frame of a take (None before the first full window)."""

@@ -177,3 +177,7 @@ def test_fit_on_some_subjects_beats_chance_on_the_others(cls, task, mk_synth_qui
         first = np.flatnonzero(test.rec == test.rec[0])[:5]
         expected = method.predict(test.subset(first).without_labels())
         assert list(stream[test.end[first]]) == list(expected)
+        live = method.stream(recording)
+        pushed = [live.push(frame) for frame in recording.frames[: test.window + 2]]
+        assert pushed[: test.window - 1] == [None] * (test.window - 1)
+        assert pushed[test.window - 1 :] == list(stream[test.window - 1 : test.window + 2])
