@@ -16,6 +16,13 @@ No background frame and no image-side convention: left and right are MoveNet's j
 names, the performer's own sides, as the labels are. With ``mirror`` (default) every
 training pose is also learned mirrored (joints swapped, label sides swapped), so both
 sides are learned from every move.
+
+Measured (mk-synth full, clean, 5 leave-subjects-out folds, defaults; macro-F1 on held-out
+subjects, /tmp script over harness.splits.subject_folds): posture 0.93 (folds 0.91-0.96),
+punch-kick-other 0.95 (0.93-0.97), action 0.92 (0.89-0.96); front and roundhouse kicks
+are confused in about 4 % of kick windows. ``classifier="knn"`` (MediaPipe's choice) gave
+posture 0.89 and action 0.66; ``"hgb"`` 0.94 on posture's first fold but fit in minutes.
+MoveNet itself: about 9 ms per 320x240 frame on 2 CPU threads.
 """
 
 from __future__ import annotations
