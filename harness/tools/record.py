@@ -28,7 +28,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from harness.labels import KNOWN_LABELS
+from harness.labels import ACTION_LABELS, KNOWN_LABELS
 from harness.tools.label_names import normalise
 from harness.tools.layout import MANIFEST_COLUMNS, MANIFEST_FILE, REQUIRED_COLUMNS
 
@@ -52,16 +52,10 @@ PROMPTS: dict[str, str] = {
     "other": "move, but do not punch or kick",
 }
 
-#: The moves of a session when none are given: every move of the action vocabulary.
-DEFAULT_MOVES: tuple[str, ...] = (
-    "stand",
-    "punch_left",
-    "punch_right",
-    "front_kick_left",
-    "front_kick_right",
-    "roundhouse_kick_left",
-    "roundhouse_kick_right",
-    "squat",
+#: The moves of a session when none are given: the action vocabulary without `empty` (the
+#: background capture covers it) and without walks (they leave a webcam's view).
+DEFAULT_MOVES: tuple[str, ...] = tuple(
+    label for label in ACTION_LABELS if label != "empty" and not label.startswith("walk")
 )
 
 BACKGROUND_SECONDS = 1.0
