@@ -49,12 +49,12 @@ class MobileNetPerson(MobileNetClassifier):
     needs_background = True  # estimated from the take when a source has none
     requirements = ("tensorflow",)
     weights = ("mobilenet_2_5_224_tf_no_top.h5",)
-    description = "frozen MobileNet v1 0.25 on a 128x96 crop around the performer + mirror"
+    description = "frozen MobileNet v1 0.25 on a 160x112 crop around the performer + mirror"
 
     def __init__(
         self,
         *,
-        backbone="mobilenet-0.25@128x96",
+        backbone="mobilenet-0.25@160x112",
         mirror=True,
         frame_every=2,
         learning_rate=1e-3,
