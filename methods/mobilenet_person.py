@@ -16,6 +16,10 @@ Recipe
    Adam 1e-3, balanced classes, early stopping on held-out *training* subjects.
 4. Predict: person box, crop, two backbone passes, head -- from the raw frame when caches
    are bypassed (what a game does per frame, and what the latency probe times).
+
+Crop size by held-out measurement (mk-synth full, 5 subject folds, punch-kick-other
+macro-F1): 96x72 0.82, 128x96 0.85, 160x112 0.88; mirrored training +0.03 (0.85 vs 0.82
+at 128x96). Latency is about the same at these sizes (two small backbone calls dominate).
 """
 
 from __future__ import annotations
