@@ -176,5 +176,5 @@ class MoveNetPoseSeq(MoveNetPose):
         out = np.full(len(keypoints), None, dtype=object)
         if len(keypoints) >= self.window_:
             windows = sliding_window_view(keypoints, self.window_, axis=0)
-            out[self.window_ - 1 :] = self.predict_rows(self._rows(np.moveaxis(windows, -1, 1)))
+            out[self.window_ - 1 :] = self.predict_features(np.moveaxis(windows, -1, 1))
         return out
