@@ -25,17 +25,29 @@ def _size(text: str) -> tuple[int, int]:
     try:
         width, height = (int(v) for v in text.lower().split("x"))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"size must be WIDTHxHEIGHT, e.g. 100x56, not {text!r}")
+        message = f"size must be WIDTHxHEIGHT, e.g. 100x56, not {text!r}"
+        raise argparse.ArgumentTypeError(message) from None
     return width, height
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--weights-dir", help="folder with pretrained weights files "
-                        f"(also ${weights.ENV_VAR})")
-    parser.add_argument("--methods-dir", action="append", default=[], metavar="DIR",
-                        help="extra folder of method plugins (repeatable)")
-    parser.add_argument("--datasets-dir", action="append", default=[], metavar="DIR",
-                        help="extra folder of dataset plugins (repeatable)")
+    parser.add_argument(
+        "--weights-dir", help=f"folder with pretrained weights files (also ${weights.ENV_VAR})"
+    )
+    parser.add_argument(
+        "--methods-dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="extra folder of method plugins (repeatable)",
+    )
+    parser.add_argument(
+        "--datasets-dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="extra folder of dataset plugins (repeatable)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,21 +55,32 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="fit and score every method on held-out subjects")
-    run.add_argument("--dataset", type=_csv, default=(DEFAULT_DATASET,),
-                     help="comma-separated NAME or NAME:VARIANT or NAME:PATH; NAME:* for every "
-                     f"variant (default {DEFAULT_DATASET})")
+    run.add_argument(
+        "--dataset",
+        type=_csv,
+        default=(DEFAULT_DATASET,),
+        help="comma-separated NAME or NAME:VARIANT or NAME:PATH; NAME:* for every "
+        f"variant (default {DEFAULT_DATASET})",
+    )
     run.add_argument("--methods", type=_csv, help="comma-separated method names (default: all)")
     run.add_argument("--tasks", type=_csv, help="comma-separated tasks (default: all)")
-    run.add_argument("--profile", choices=("quick", "full"), default="full",
-                     help="dataset size: quick for a look in a minute, full for the real numbers")
+    run.add_argument(
+        "--profile",
+        choices=("quick", "full"),
+        default="full",
+        help="dataset size: quick for a look in a minute, full for the real numbers",
+    )
     run.add_argument("--seed", type=int, default=0, help="the one seed everything draws from")
     run.add_argument("--folds", type=int, default=5, help="leave-subjects-out folds")
     run.add_argument("--jobs", type=int, default=1, help="fits run in parallel (joblib)")
     run.add_argument("--window", type=int, default=8, help="frames per window of the action task")
     run.add_argument("--latency-rounds", type=int, default=50, help="timed calls per probe (>= 50)")
     run.add_argument("--out", type=Path, help="run folder (default reports/<run-id>)")
-    run.add_argument("--allow-leaky-split", action="store_true",
-                     help="report on data without subject ids (marked as leaky)")
+    run.add_argument(
+        "--allow-leaky-split",
+        action="store_true",
+        help="report on data without subject ids (marked as leaky)",
+    )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     add_common(run)
 
@@ -93,8 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
     check = tools.add_parser("check", help="validate a class-folder or clip dataset")
     check.add_argument("root", type=Path)
     check.add_argument("--kind", choices=("folders", "clips"), help="default: detected")
-    check.add_argument("--subject-regex", help="clips: regular expression whose first group "
-                       "is the subject, matched against file names")
+    check.add_argument(
+        "--subject-regex",
+        help="clips: regular expression whose first group "
+        "is the subject, matched against file names",
+    )
 
     record = commands.add_parser("record", help="record labelled clips from a webcam or video")
     record.add_argument("--out", type=Path, required=True)
@@ -110,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def load_dataset(spec: str, profile: str, seed: int, dataset_dirs=()):
-    from harness.runner import RunConfig, resolve_datasets, discovery
+    from harness.runner import RunConfig, discovery, resolve_datasets
 
     plugins = {p.name: p for p in discovery.discover("datasets", dataset_dirs) if p.cls}
     config = RunConfig(datasets=(spec,), profile=profile, seed=seed)
@@ -171,8 +197,17 @@ def command_report(args) -> int:
 def command_explain(args) -> int:
     from harness import explain
 
-    path = explain.explain(args.method, args.dataset, args.profile, args.take, args.frame,
-                           args.task, args.out, tuple(args.methods_dir), tuple(args.datasets_dir))
+    path = explain.explain(
+        args.method,
+        args.dataset,
+        args.profile,
+        args.take,
+        args.frame,
+        args.task,
+        args.out,
+        tuple(args.methods_dir),
+        tuple(args.datasets_dir),
+    )
     print(path)
     return 0
 
@@ -201,10 +236,16 @@ def command_dataset(args) -> int:
 def command_record(args) -> int:
     from harness.tools.record import record
 
-    manifest = record(args.out, args.subject, camera=None if args.source else args.camera,
-                      source=args.source, moves=list(args.moves) if args.moves else None,
-                      seconds_per_move=args.seconds, countdown=args.countdown,
-                      show=not args.no_window)
+    manifest = record(
+        args.out,
+        args.subject,
+        camera=None if args.source else args.camera,
+        source=args.source,
+        moves=list(args.moves) if args.moves else None,
+        seconds_per_move=args.seconds,
+        countdown=args.countdown,
+        show=not args.no_window,
+    )
     print(manifest)
     return 0
 

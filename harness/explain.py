@@ -13,8 +13,17 @@ from harness.samples import task_samples
 from harness.tasks import get_task
 
 
-def explain(method_name: str, dataset_spec: str, profile: str, take: str | None,
-            frame: int | None, task_name: str, out: Path, method_dirs=(), dataset_dirs=()) -> Path:
+def explain(
+    method_name: str,
+    dataset_spec: str,
+    profile: str,
+    take: str | None,
+    frame: int | None,
+    task_name: str,
+    out: Path,
+    method_dirs=(),
+    dataset_dirs=(),
+) -> Path:
     """Write the method's explanation image of one frame to ``out``.
 
     A method that learns is first fitted on every *other* subject, so the frame it explains

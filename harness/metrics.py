@@ -28,8 +28,9 @@ def _f1_from_confusion(counts: np.ndarray) -> np.ndarray:
     support = counts.sum(axis=-1)
     predicted = counts.sum(axis=-2)
     denominator = support + predicted
-    return np.divide(2 * true_positive, denominator, out=np.zeros_like(true_positive),
-                     where=denominator > 0)
+    return np.divide(
+        2 * true_positive, denominator, out=np.zeros_like(true_positive), where=denominator > 0
+    )
 
 
 def macro_f1(y_true, y_pred, labels) -> float:
@@ -91,7 +92,7 @@ def score(y_true, y_pred, classes, groups, seed: int) -> dict:
         "macro_f1": macro_f1(y_true, y_pred, labels),
         "macro_f1_ci_low": low,
         "macro_f1_ci_high": high,
-        "per_class_f1": {label: float(f) for label, f in zip(labels, per_class)},
+        "per_class_f1": {label: float(f) for label, f in zip(labels, per_class, strict=True)},
         "confusion": {
             "labels": labels,
             "matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist(),

@@ -55,8 +55,12 @@ def ranked(results: dict) -> dict[tuple[str, str], list[dict]]:
         tables.setdefault((entry["dataset"], entry["task"]), []).append(entry)
     for entries in tables.values():
         entries.sort(key=lambda e: -(e.get("macro_f1") if e.get("macro_f1") is not None else -1))
-    return dict(sorted(tables.items(), key=lambda kv: (kv[0][0], list(TASKS).index(kv[0][1])
-                                                       if kv[0][1] in TASKS else 99)))
+    return dict(
+        sorted(
+            tables.items(),
+            key=lambda kv: (kv[0][0], list(TASKS).index(kv[0][1]) if kv[0][1] in TASKS else 99),
+        )
+    )
 
 
 def summary_markdown(results: dict) -> str:
@@ -64,8 +68,11 @@ def summary_markdown(results: dict) -> str:
     lines = ["# Posture and action harness: results", ""]
     for info in results.get("datasets", []):
         if info.get("leaky_split"):
-            lines += [f"> **WARNING: {info['label']} has no subject information; these numbers "
-                      "come from leaky splits and overstate accuracy on new people.**", ""]
+            lines += [
+                f"> **WARNING: {info['label']} has no subject information; these numbers "
+                "come from leaky splits and overstate accuracy on new people.**",
+                "",
+            ]
     lines += [
         f"Seed {config.get('seed')}, profile `{config.get('profile')}`, "
         "leave-subjects-out folds. Every number is on subjects left out "
@@ -75,9 +82,11 @@ def summary_markdown(results: dict) -> str:
         "",
     ]
     for info in results.get("datasets", []):
-        lines.append(f"- Dataset `{info['label']}` (version {info.get('version')}): "
-                     f"{info.get('recordings')} recordings, {info.get('frames')} frames, "
-                     f"{len(info.get('subjects', []))} subjects, {info.get('folds')} folds.")
+        lines.append(
+            f"- Dataset `{info['label']}` (version {info.get('version')}): "
+            f"{info.get('recordings')} recordings, {info.get('frames')} frames, "
+            f"{len(info.get('subjects', []))} subjects, {info.get('folds')} folds."
+        )
     lines.append("")
     if results.get("unavailable"):
         lines += ["Methods not run:", ""]
@@ -88,15 +97,20 @@ def summary_markdown(results: dict) -> str:
         # Unavailable methods are listed once above, not in every table.
         entries = [e for e in entries if e["method"] not in unavailable]
         lines += [f"## {task} on {dataset}", ""]
-        lines += ["| rank | method | macro-F1 | 95 % CI | fold mean ± sd | accuracy | "
-                  "latency median (ms) | p95 (ms) | throughput (fps) | fit (s) | status |",
-                  "|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---|"]
+        lines += [
+            "| rank | method | macro-F1 | 95 % CI | fold mean ± sd | accuracy | "
+            "latency median (ms) | p95 (ms) | throughput (fps) | fit (s) | status |",
+            "|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---|",
+        ]
         rank = 0
         for e in entries:
             scored = e.get("macro_f1") is not None
             rank += scored
-            fold = (f"{_fmt(e.get('fold_macro_f1'))} ± {_fmt(e.get('fold_macro_f1_std'))}"
-                    if scored else "–")
+            fold = (
+                f"{_fmt(e.get('fold_macro_f1'))} ± {_fmt(e.get('fold_macro_f1_std'))}"
+                if scored
+                else "–"
+            )
             status = e["status"] if e["status"] == "ok" else f"{e['status']}: {e.get('reason', '')}"
             lines.append(
                 f"| {rank if scored else ''} | {e['method']} | {_fmt(e.get('macro_f1'))} | "
@@ -107,13 +121,20 @@ def summary_markdown(results: dict) -> str:
             )
         streamed = [e for e in entries if e.get("detection_rate") is not None]
         if streamed:
-            lines += ["", "Streaming over whole held-out takes (what a player feels):", "",
-                      "| method | moves detected | time-to-detect median (ms) | "
-                      "false triggers / idle minute |", "|---|---:|---:|---:|"]
+            lines += [
+                "",
+                "Streaming over whole held-out takes (what a player feels):",
+                "",
+                "| method | moves detected | time-to-detect median (ms) | "
+                "false triggers / idle minute |",
+                "|---|---:|---:|---:|",
+            ]
             for e in streamed:
-                lines.append(f"| {e['method']} | {_fmt(e.get('detection_rate'), 2)} | "
-                             f"{_fmt(e.get('ttd_median_ms'), 0)} | "
-                             f"{_fmt(e.get('false_triggers_per_min'), 1)} |")
+                lines.append(
+                    f"| {e['method']} | {_fmt(e.get('detection_rate'), 2)} | "
+                    f"{_fmt(e.get('ttd_median_ms'), 0)} | "
+                    f"{_fmt(e.get('false_triggers_per_min'), 1)} |"
+                )
         lines.append("")
     for warning in results.get("warnings", []):
         lines.append(f"- warning: {warning}")
@@ -131,7 +152,9 @@ def _png(fig) -> str:
 
 
 def _aggregates_frame(results: dict) -> pd.DataFrame:
-    frame = pd.DataFrame([e for e in results.get("aggregates", []) if e.get("macro_f1") is not None])
+    frame = pd.DataFrame(
+        [e for e in results.get("aggregates", []) if e.get("macro_f1") is not None]
+    )
     return frame
 
 
@@ -141,18 +164,34 @@ def figure_macro_f1(results: dict) -> str | None:
         return None
     panels = list(frame.groupby(["dataset", "task"], sort=False))
     height = sum(1.0 + 0.4 * len(part) for _, part in panels)
-    fig, axes = plt.subplots(len(panels), 1, figsize=(8, height), squeeze=False,
-                             height_ratios=[1.0 + 0.4 * len(part) for _, part in panels])
-    for ax, ((dataset, task), part) in zip(axes[:, 0], panels):
+    fig, axes = plt.subplots(
+        len(panels),
+        1,
+        figsize=(8, height),
+        squeeze=False,
+        height_ratios=[1.0 + 0.4 * len(part) for _, part in panels],
+    )
+    for ax, ((dataset, task), part) in zip(axes[:, 0], panels, strict=True):
         part = part.sort_values("macro_f1", ascending=False)
-        sns.barplot(data=part, y="method", x="macro_f1", hue="method", ax=ax, palette="crest",
-                    legend=False)
+        sns.barplot(
+            data=part, y="method", x="macro_f1", hue="method", ax=ax, palette="crest", legend=False
+        )
         low = (part["macro_f1"] - part["macro_f1_ci_low"]).clip(lower=0).fillna(0)
         high = (part["macro_f1_ci_high"] - part["macro_f1"]).clip(lower=0).fillna(0)
-        ax.errorbar(part["macro_f1"], np.arange(len(part)), xerr=[low, high], fmt="none",
-                    ecolor="black", capsize=3)
-        ax.set(xlim=(0, 1), xlabel="macro-F1 (95 % CI over subjects)", ylabel="",
-               title=f"{task} — {dataset}")
+        ax.errorbar(
+            part["macro_f1"],
+            np.arange(len(part)),
+            xerr=[low, high],
+            fmt="none",
+            ecolor="black",
+            capsize=3,
+        )
+        ax.set(
+            xlim=(0, 1),
+            xlabel="macro-F1 (95 % CI over subjects)",
+            ylabel="",
+            title=f"{task} — {dataset}",
+        )
     fig.tight_layout()
     return _png(fig)
 
@@ -168,8 +207,7 @@ def figure_latency(results: dict) -> str | None:
     frame = pd.DataFrame(records)
     order = frame.groupby("method")["ms"].median().sort_values().index
     fig, ax = plt.subplots(figsize=(8, 0.5 + 0.45 * len(order)))
-    sns.boxplot(data=frame, y="method", x="ms", order=order, ax=ax, color="#8fb9c9",
-                fliersize=2)
+    sns.boxplot(data=frame, y="method", x="ms", order=order, ax=ax, color="#8fb9c9", fliersize=2)
     ax.set(xscale="log", xlabel="latency per input (ms, log scale)", ylabel="")
     for budget, name in ((16.7, "60 fps frame"), (100, "blog tick")):
         ax.axvline(budget, color="grey", linestyle="--", linewidth=1)
@@ -186,13 +224,23 @@ def figure_tradeoff(results: dict) -> str | None:
     if frame.empty:
         return None
     fig, ax = plt.subplots(figsize=(8, 5))
-    sns.scatterplot(data=frame, x="latency_median_ms", y="macro_f1", hue="task", style="task",
-                    s=80, ax=ax)
+    sns.scatterplot(
+        data=frame, x="latency_median_ms", y="macro_f1", hue="task", style="task", s=80, ax=ax
+    )
     for _, e in frame.iterrows():
-        ax.annotate(e["method"], (e["latency_median_ms"], e["macro_f1"]), fontsize=7,
-                    xytext=(4, 2), textcoords="offset points")
-    ax.set(xscale="log", xlabel="median latency (ms, log scale)", ylabel="macro-F1 (held-out)",
-           ylim=(0, 1.02))
+        ax.annotate(
+            e["method"],
+            (e["latency_median_ms"], e["macro_f1"]),
+            fontsize=7,
+            xytext=(4, 2),
+            textcoords="offset points",
+        )
+    ax.set(
+        xscale="log",
+        xlabel="median latency (ms, log scale)",
+        ylabel="macro-F1 (held-out)",
+        ylim=(0, 1.02),
+    )
     fig.tight_layout()
     return _png(fig)
 
@@ -207,17 +255,27 @@ def figure_confusions(results: dict) -> list[tuple[str, str]]:
         rows = math.ceil(len(entries) / cols)
         size = len(entries[0]["pooled"]["confusion"]["labels"])
         cell = 0.9 + 0.32 * size
-        fig, axes = plt.subplots(rows, cols, figsize=(cell * cols + 1, cell * rows + 0.5),
-                                 squeeze=False)
-        for ax in axes.ravel()[len(entries):]:
+        fig, axes = plt.subplots(
+            rows, cols, figsize=(cell * cols + 1, cell * rows + 0.5), squeeze=False
+        )
+        for ax in axes.ravel()[len(entries) :]:
             ax.axis("off")
-        for ax, e in zip(axes.ravel(), entries):
+        for ax, e in zip(axes.ravel(), entries, strict=False):  # spare axes are off
             confusion = e["pooled"]["confusion"]
             matrix = np.asarray(confusion["matrix"], dtype=float)
             normalised = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
-            sns.heatmap(normalised, ax=ax, vmin=0, vmax=1, cmap="rocket_r", cbar=False,
-                        xticklabels=confusion["labels"], yticklabels=confusion["labels"],
-                        annot=size <= 5, fmt=".2f")
+            sns.heatmap(
+                normalised,
+                ax=ax,
+                vmin=0,
+                vmax=1,
+                cmap="rocket_r",
+                cbar=False,
+                xticklabels=confusion["labels"],
+                yticklabels=confusion["labels"],
+                annot=size <= 5,
+                fmt=".2f",
+            )
             ax.set(title=e["method"], xlabel="predicted", ylabel="true")
             ax.tick_params(labelsize=7)
         fig.suptitle(f"{task} — {dataset} (rows normalised)")
@@ -252,8 +310,9 @@ def render(run_dir: Path) -> tuple[Path, Path]:
     summary = summary_markdown(results)
     atomic_write_text(run_dir / "summary.md", summary)
     explain = sorted(str(p.relative_to(run_dir)) for p in (run_dir / "explain").glob("*/*.png"))
-    env = Environment(loader=PackageLoader("harness", "templates"),
-                      autoescape=select_autoescape(["html"]))
+    env = Environment(
+        loader=PackageLoader("harness", "templates"), autoescape=select_autoescape(["html"])
+    )
     html = env.get_template("report.html").render(
         results=results,
         tables=ranked(results),

@@ -70,7 +70,7 @@ def aggregate(rows: list[dict]) -> list[dict]:
     result = []
     for key, members in groups.items():
         ok = [r for r in members if r.get("status") == "ok"]
-        entry = dict(zip(KEY, key))
+        entry = dict(zip(KEY, key, strict=True))
         entry["dataset_version"] = members[0].get("dataset_version")
         entry["scoring"] = members[0].get("scoring", "")
         entry["folds_ok"] = len(ok)
@@ -90,14 +90,27 @@ def aggregate(rows: list[dict]) -> list[dict]:
             classes = list(ok[0]["_detail"]["per_class_f1"])
             pooled = metrics.score(y_true, y_pred, classes, groups_, int(ok[0]["seed"]))
             entry["pooled"] = pooled
-            for name in ("accuracy", "balanced_accuracy", "macro_f1", "macro_f1_ci_low",
-                         "macro_f1_ci_high"):
+            for name in (
+                "accuracy",
+                "balanced_accuracy",
+                "macro_f1",
+                "macro_f1_ci_low",
+                "macro_f1_ci_high",
+            ):
                 entry[name] = pooled[name]
         else:
             entry["pooled"] = {}
-        for name in ("macro_f1", "accuracy", "latency_median_ms", "latency_p95_ms",
-                     "throughput_fps", "fit_seconds", "detection_rate", "ttd_median_ms",
-                     "false_triggers_per_min"):
+        for name in (
+            "macro_f1",
+            "accuracy",
+            "latency_median_ms",
+            "latency_p95_ms",
+            "throughput_fps",
+            "fit_seconds",
+            "detection_rate",
+            "ttd_median_ms",
+            "false_triggers_per_min",
+        ):
             values = [r[name] for r in ok if r.get(name) is not None and np.isfinite(r[name])]
             if not values:
                 continue

@@ -15,7 +15,6 @@ import datetime as dt
 import sys
 import time
 import traceback
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +23,6 @@ from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
 from harness import discovery, latency, metrics, streaming_eval
-from harness.files import atomic_write_text
 from harness.machine import commit_info, machine_info
 from harness.results import RESULT_COLUMNS, aggregate, write_results
 from harness.samples import DEFAULT_WINDOW, Samples, task_samples
@@ -313,7 +311,9 @@ def plan(config: RunConfig, dataset, recordings, methods, tasks, run_dir: Path):
             if not how:  # includes files that failed to import: listed once in the header
                 continue
             if not plugin.available:
-                skipped.append(skipped_row(dataset, task_name, plugin.name, plugin.reason, config.seed))
+                skipped.append(
+                    skipped_row(dataset, task_name, plugin.name, plugin.reason, config.seed)
+                )
                 continue
             skip, reason = plugin.cls.skip(dataset, task)
             if skip:
@@ -366,13 +366,17 @@ def run(config: RunConfig) -> Path:
     methods = select_methods(config, method_plugins)
     broken = [p for p in methods if p.cls is None]
     for plugin in broken:
-        print(f"warning: method file {plugin.path} failed to import: {plugin.reason}", file=sys.stderr)
+        print(
+            f"warning: method file {plugin.path} failed to import: {plugin.reason}", file=sys.stderr
+        )
     tasks = select_tasks(config)
     datasets = resolve_datasets(config, dataset_plugins)
     run_dir = new_run_dir(config)
     run_dir.mkdir(parents=True, exist_ok=True)
     header = {
-        "config": {k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(config).items()},
+        "config": {
+            k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(config).items()
+        },
         "started": dt.datetime.now().isoformat(timespec="seconds"),
         "machine_info": machine_info(),
         "commit_info": commit_info(discovery.PROJECT_ROOT),
@@ -413,11 +417,7 @@ def run(config: RunConfig) -> Path:
         parallel = Parallel(n_jobs=config.jobs, return_as="generator_unordered")
         bar = tqdm(total=len(jobs), desc=dataset.label, unit="fit", disable=not config.progress)
         for job_rows in parallel(delayed(run_job)(job) for job in jobs):
-            for row in job_rows:
-                if row["status"] == "failed":
-                    print(f"error: {row['method']} failed on {row['task']} fold {row['fold']}: {row['reason']}", file=sys.stderr)
-                    with open(run_dir / "errors.log", "a") as log:
-                        log.write(f"== {row['dataset']} {row['task']} {row['method']} fold {row['fold']}\n{row.get('_trace', '')}\n")
+            report_failures(job_rows, run_dir)
             rows.extend(job_rows)
             bar.set_postfix_str(f"{job_rows[0]['method']} {job_rows[0]['task']}")
             bar.update()
@@ -430,9 +430,23 @@ def run(config: RunConfig) -> Path:
     try:
         report.render(run_dir)
     except Exception as error:  # the results are safe on disk; say how to retry
-        print(f"error: the report could not be rendered ({discovery.last_line(error)}); "
-              f"results are in {run_dir}; retry with: python -m harness report {run_dir}", file=sys.stderr)
+        print(
+            f"error: the report could not be rendered ({discovery.last_line(error)}); "
+            f"results are in {run_dir}; retry with: python -m harness report {run_dir}",
+            file=sys.stderr,
+        )
     return run_dir
+
+
+def report_failures(rows: list[dict], run_dir: Path) -> None:
+    """One line per failure on stderr; the traceback in errors.log for whoever debugs it."""
+    for row in rows:
+        if row["status"] != "failed":
+            continue
+        where = f"{row['task']} fold {row['fold']}"
+        print(f"error: {row['method']} failed on {where}: {row['reason']}", file=sys.stderr)
+        with open(run_dir / "errors.log", "a") as log:
+            log.write(f"== {row['dataset']} {row['method']} {where}\n{row.get('_trace', '')}\n")
 
 
 def leaky_message(dataset) -> str:
@@ -440,7 +454,8 @@ def leaky_message(dataset) -> str:
         f"dataset {dataset.label} has no subject information, so any split leaks near-duplicate "
         "frames of the same person into training and testing (how the 2018 blog's 92 % arose). "
         "Put each person's frames in a subject folder (<class>/<subject>/*.jpg) or add "
-        "subjects.csv (file,subject); or pass --allow-leaky-split to report anyway, marked as leaky."
+        "subjects.csv (file,subject); or pass --allow-leaky-split to report anyway, marked as "
+        "leaky."
     )
 
 

@@ -68,8 +68,10 @@ class Samples:
 
     def frames(self) -> np.ndarray:
         """Every sample's (last) frame, stacked: (N, H, W, 3). Copies."""
-        return np.stack([self.frame(i) for i in range(len(self))]) if len(self) else np.empty(
-            (0, 0, 0, 3), np.uint8
+        return (
+            np.stack([self.frame(i) for i in range(len(self))])
+            if len(self)
+            else np.empty((0, 0, 0, 3), np.uint8)
         )
 
     def background(self, i: int) -> np.ndarray | None:

@@ -41,8 +41,9 @@ def take_predictions(method, test: Samples, r_index: int) -> np.ndarray:
 def evaluate(method, test: Samples, level: str = STREAM_TASK) -> dict | None:
     """Detections, time-to-detect and false triggers over every take of ``test``.
 
-    Returns None when no test recording is a continuous take. Ambiguous frames (a move's onset before it is plainly visible) count neither as the
-    move nor as idle, so the clock starts at the move's first labelled frame.
+    Returns None when no test recording is a continuous take. Ambiguous frames (a move's
+    onset before it is plainly visible) count neither as the move nor as idle, so the clock
+    starts at the move's first labelled frame.
     """
     level_task = get_task(level)
     events: list[dict] = []

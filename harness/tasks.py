@@ -7,8 +7,8 @@ that knows kick styles serves all four, and one that does not serves the frame t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from harness.labels import ACTION_LABELS, FINE_LABELS, fine_label
 

@@ -14,8 +14,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def harness(*args, cwd=REPO):
-    return subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True,
-                          text=True, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "harness", *args], capture_output=True, text=True, cwd=cwd
+    )
 
 
 def check_outputs(run_dir: Path) -> list[dict]:
@@ -38,9 +39,18 @@ def test_list_shows_every_plugin_with_its_availability():
 
 
 def test_quick_run_of_the_floor_and_classic_methods_writes_a_complete_report(tmp_path):
-    done = harness("run", "--profile", "quick", "--methods", "chance,classic-faithful",
-                   "--tasks", "punch-kick-other,posture", "--out", str(tmp_path / "run"),
-                   "--quiet")
+    done = harness(
+        "run",
+        "--profile",
+        "quick",
+        "--methods",
+        "chance,classic-faithful",
+        "--tasks",
+        "punch-kick-other,posture",
+        "--out",
+        str(tmp_path / "run"),
+        "--quiet",
+    )
     assert done.returncode == 0, done.stderr
     rows = check_outputs(tmp_path / "run")
     assert {r["method"] for r in rows if r["status"] == "ok"} == {"chance", "classic-faithful"}

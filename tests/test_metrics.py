@@ -16,7 +16,9 @@ def test_bootstrap_interval_matches_a_plain_resampling_of_subjects():
     rng = np.random.default_rng(1)
     groups = np.repeat([f"s{i}" for i in range(6)], 20)
     y_true = rng.choice(["a", "b", "c"], len(groups))
-    y_pred = np.where(rng.random(len(groups)) < 0.7, y_true, rng.choice(["a", "b", "c"], len(groups)))
+    y_pred = np.where(
+        rng.random(len(groups)) < 0.7, y_true, rng.choice(["a", "b", "c"], len(groups))
+    )
     labels = ["a", "b", "c"]
     low, high = bootstrap_macro_f1(y_true, y_pred, groups, labels, seed=3, n_boot=300)
     # The same resampling done slowly with scikit-learn's f1_score.
@@ -25,8 +27,9 @@ def test_bootstrap_interval_matches_a_plain_resampling_of_subjects():
     slow = []
     for picks in draw:
         index = np.concatenate([np.flatnonzero(groups == subjects[p]) for p in picks])
-        slow.append(f1_score(y_true[index], y_pred[index], labels=labels, average="macro",
-                             zero_division=0))
+        slow.append(
+            f1_score(y_true[index], y_pred[index], labels=labels, average="macro", zero_division=0)
+        )
     np.testing.assert_allclose([low, high], np.percentile(slow, [2.5, 97.5]))
     assert low < f1_score(y_true, y_pred, average="macro") < high
 

@@ -61,15 +61,19 @@ def test_a_failing_method_becomes_failed_rows_and_the_others_finish(toy_dirs, tm
 def test_the_same_seed_gives_identical_metrics(toy_dirs, tmp_path):
     def metrics_of(run_dir):
         with open(run_dir / "results.csv") as handle:
-            return [(r["task"], r["method"], r["fold"], r["macro_f1"], r["macro_f1_ci_low"])
-                    for r in csv.DictReader(handle)]
+            return [
+                (r["task"], r["method"], r["fold"], r["macro_f1"], r["macro_f1_ci_low"])
+                for r in csv.DictReader(handle)
+            ]
 
     first = metrics_of(toy_run(toy_dirs, tmp_path / "a", methods=("chance",)))
     second = metrics_of(toy_run(toy_dirs, tmp_path / "b", methods=("chance",)))
     assert first == second
 
 
-def test_folds_never_share_a_subject_between_training_and_testing(toy_dirs, toy_recordings, tmp_path):
+def test_folds_never_share_a_subject_between_training_and_testing(
+    toy_dirs, toy_recordings, tmp_path
+):
     from harness.discovery import discover
     from harness.runner import plan
 
@@ -104,8 +108,17 @@ def test_unknown_methods_and_tasks_are_usage_errors(toy_dirs, tmp_path):
     ],
 )
 def test_the_cli_exits_2_with_one_line_on_bad_usage(args, message, tmp_path):
-    done = subprocess.run([sys.executable, "-m", "harness", *args, ], capture_output=True,
-                          text=True, cwd=tmp_path)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "harness",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert done.returncode == 2
     assert message in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
@@ -115,8 +128,9 @@ def test_report_re_renders_from_results_json_alone(toy_dirs, tmp_path):
     run_dir = toy_run(toy_dirs, tmp_path / "run", methods=("chance",))
     (run_dir / "report.html").unlink()
     (run_dir / "summary.md").unlink()
-    done = subprocess.run([sys.executable, "-m", "harness", "report", str(run_dir)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "harness", "report", str(run_dir)], capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     assert "chance" in (run_dir / "report.html").read_text()
 
@@ -124,8 +138,9 @@ def test_report_re_renders_from_results_json_alone(toy_dirs, tmp_path):
 def test_parallel_jobs_give_the_same_results_as_one_job(toy_dirs, tmp_path):
     def metrics_of(run_dir):
         with open(run_dir / "results.csv") as handle:
-            return sorted((r["task"], r["method"], r["fold"], r["macro_f1"])
-                          for r in csv.DictReader(handle))
+            return sorted(
+                (r["task"], r["method"], r["fold"], r["macro_f1"]) for r in csv.DictReader(handle)
+            )
 
     serial = metrics_of(toy_run(toy_dirs, tmp_path / "a", methods=("chance",), jobs=1))
     parallel = metrics_of(toy_run(toy_dirs, tmp_path / "b", methods=("chance",), jobs=2))

@@ -8,8 +8,15 @@ import numpy as np
 
 from harness.api import Dataset, Recording
 
-MOVES = ("stand", "punch_left", "punch_right", "front_kick_left", "roundhouse_kick_right",
-         "squat", "walk_left")
+MOVES = (
+    "stand",
+    "punch_left",
+    "punch_right",
+    "front_kick_left",
+    "roundhouse_kick_right",
+    "squat",
+    "walk_left",
+)
 
 
 def draw(label: str, height: int, width: int, shade: int, offset: int) -> np.ndarray:
@@ -46,8 +53,9 @@ class Toy(Dataset):
             for move in rng.permutation(MOVES * 2):
                 labels += [str(move)] * 6
             shade = 150 + 20 * s
-            frames = np.stack([draw(label, 48, 64, shade, (i % 3) - 1) for i, label in
-                               enumerate(labels)])
+            frames = np.stack(
+                [draw(label, 48, 64, shade, (i % 3) - 1) for i, label in enumerate(labels)]
+            )
             noise = rng.integers(0, 6, frames.shape, dtype=np.uint8)
             ambiguous = np.zeros(len(labels), bool)
             ambiguous[4::6] = True
