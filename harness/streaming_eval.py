@@ -41,9 +41,9 @@ def take_predictions(method, test: Samples, r_index: int) -> np.ndarray:
 def evaluate(method, test: Samples, level: str = STREAM_TASK) -> dict | None:
     """Detections, time-to-detect and false triggers over every take of ``test``.
 
-    Returns None when no test recording is a continuous take. Ambiguous frames (a move's
-    onset before it is plainly visible) count neither as the move nor as idle, so the clock
-    starts at the move's first labelled frame.
+    Returns None when no test recording is a continuous take. The clock starts at the
+    move's first labelled frame, including its ambiguous onset (frames labelled with the
+    move before it is plainly visible): that is when the player starts moving.
     """
     level_task = get_task(level)
     events: list[dict] = []
@@ -52,7 +52,6 @@ def evaluate(method, test: Samples, level: str = STREAM_TASK) -> dict | None:
         if not recording.meta.get("continuous", True):
             continue  # independent images (class folders) are not a take to stream over
         truth = streaming.task_labels(recording.labels, level_task)
-        truth[recording.ambiguous] = None
         predicted = [
             None if p is None else level_task.map_label(str(p))
             for p in take_predictions(method, test, int(r_index))
