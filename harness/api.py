@@ -17,7 +17,7 @@ from harness.labels import (
     swap_sides,
 )
 from harness.method import Method
-from harness.recording import Recording
+from harness.recording import Recording, as_frame_batch
 from harness.samples import DEFAULT_WINDOW, Samples
 from harness.tasks import FRAME_TASKS, TASKS, Task, get_task
 
@@ -35,6 +35,7 @@ __all__ = [
     "Samples",
     "Task",
     "action_label",
+    "as_frame_batch",
     "fine_label",
     "get_task",
     "mirror",

@@ -33,6 +33,7 @@ from harness import augment as augmentation
 from harness import cache
 from harness import weights as weights_resolver
 from harness.labels import swap_sides
+from harness.recording import as_frame_batch
 
 # Silence TensorFlow's C++ start-up chatter (set before TensorFlow is first imported).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -170,14 +171,7 @@ class Backbone:
 
     def embed(self, frames: np.ndarray) -> np.ndarray:
         """Features of raw frames of any size (resizing and preprocessing included)."""
-        frames = np.asarray(frames)
-        if frames.ndim == 3:
-            frames = frames[None]
-        if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
-            raise ValueError(
-                f"backbone {self.name}: frames must be uint8 (N, H, W, 3) RGB, "
-                f"got {frames.dtype} {frames.shape}"
-            )
+        frames = as_frame_batch(frames, f"backbone {self.name}")
         if len(frames) == 0:
             return np.zeros((0, self.dim), np.float32)
         parts = [

@@ -97,6 +97,21 @@ class Recording:
         return runs
 
 
+def as_frame_batch(frames, owner: str) -> np.ndarray:
+    """Raw frames as a uint8 (N, H, W, 3) RGB batch; one frame (H, W, 3) becomes N = 1.
+
+    ``owner`` names who asked, so a bad input's one-line error says where it went wrong.
+    """
+    frames = np.asarray(frames)
+    if frames.ndim == 3:
+        frames = frames[None]
+    if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
+        raise ValueError(
+            f"{owner}: frames must be uint8 (N, H, W, 3) RGB, got {frames.dtype} {frames.shape}"
+        )
+    return frames
+
+
 def content_fingerprint(frames: np.ndarray) -> str:
     """A short hash of every pixel: two takes share it only if they are identical."""
     digest = hashlib.blake2b(digest_size=12)

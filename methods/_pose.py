@@ -27,6 +27,7 @@ from tqdm.auto import tqdm
 
 from harness import cache
 from harness import weights as weights_resolver
+from harness.api import as_frame_batch
 
 WEIGHTS = "movenet_single_pose_lightning_ptq.tflite"
 INPUT_SIZE = 192
@@ -91,13 +92,7 @@ class MoveNet:
 
         Each row is (x, y, score) with x, y in the frame's pixels.
         """
-        frames = np.asarray(frames)
-        if frames.ndim == 3:
-            frames = frames[None]
-        if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
-            raise ValueError(
-                f"MoveNet: frames must be uint8 (N, H, W, 3) RGB, got {frames.dtype} {frames.shape}"
-            )
+        frames = as_frame_batch(frames, "MoveNet")
         height, width = frames.shape[1:3]
         side = max(height, width)
         top, left = (side - height) // 2, (side - width) // 2

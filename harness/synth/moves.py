@@ -32,20 +32,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.interpolate import PchipInterpolator
 
+from harness.labels import ACTION_LABELS
 from harness.synth.body import POSE_FIELDS, P, Subject
 
 #: Moves a script is made of (action vocabulary, kicks split by style).
-MOVES: tuple[str, ...] = (
-    "punch_left",
-    "punch_right",
-    "front_kick_left",
-    "front_kick_right",
-    "roundhouse_kick_left",
-    "roundhouse_kick_right",
-    "walk_left",
-    "walk_right",
-    "squat",
-)
+MOVES: tuple[str, ...] = tuple(a for a in ACTION_LABELS if a not in ("empty", "stand"))
 
 #: Fields whose sign flips when a right-side move is performed on the left.
 _SIGNED = ("x", "yaw", "roll", "twist", "head_yaw")
