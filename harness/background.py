@@ -15,6 +15,9 @@ the limit of the idea, not of the code.
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
+
 import cv2
 import numpy as np
 
@@ -61,3 +64,41 @@ def estimate_background(
         subtractor.apply(np.ascontiguousarray(frame))
     background = subtractor.getBackgroundImage()
     return background.reshape(frames.shape[1:])
+
+
+# Per-take memo of the scene each method sees: a game takes it once at start-up, and the
+# person crop, the classic silhouette and the learned-mask methods must all see the same one.
+_SCENES: OrderedDict = OrderedDict()
+_MAX_SCENES = 256
+
+
+def scene_background(recording, how: str = "median", n_frames: int = 30) -> np.ndarray:
+    """The empty scene of ``recording``: its own background frame, or estimated (memoised).
+
+    Parameters
+    ----------
+    recording : a :class:`~harness.recording.Recording`.
+    how, n_frames : the estimator and frame count of :func:`estimate_background`, used only
+        when the recording has no background frame.
+    """
+    if recording.background is not None:
+        return recording.background
+    key = (recording.fingerprint, how, n_frames)
+    if key not in _SCENES:
+        _SCENES[key] = estimate_background(recording.frames, how, n_frames)
+        while len(_SCENES) > _MAX_SCENES:
+            _SCENES.popitem(last=False)
+    return _SCENES[key]
+
+
+def background_source(recording, how: str = "median", n_frames: int = 30) -> str:
+    """What :func:`scene_background` returns for ``recording``, as an id for cache keys.
+
+    A given frame is identified by its content (a dataset may change it, e.g. a manifest's
+    ``background`` column), an estimate by how it is made (the frames are in the
+    recording's fingerprint already).
+    """
+    if recording.background is not None:
+        digest = hashlib.blake2b(np.ascontiguousarray(recording.background).data, digest_size=10)
+        return f"given:{digest.hexdigest()}"
+    return f"estimated:{how}:{n_frames}"

@@ -2,22 +2,28 @@
 
 Entries are keyed by a hash of their inputs and of the code that made them, so editing
 the code invalidates exactly what it produced. The cache folder is ``$HARNESS_CACHE_DIR``
-or ``~/.cache/posture-harness``; deleting it is always safe.
+or ``~/.cache/posture-harness``; deleting it is always safe. Entries are written
+atomically (:mod:`harness.files`) and a damaged one is recomputed, never trusted.
 """
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import functools
 import hashlib
+import importlib
+import importlib.util
 import inspect
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import joblib
 import numpy as np
+
+from harness.files import atomic_save_npy
 
 ENV_VAR = "HARNESS_CACHE_DIR"
 
@@ -48,17 +54,55 @@ def cache_dir() -> Path:
     return path
 
 
-def memory() -> joblib.Memory:
-    """A joblib.Memory in the cache folder, for caching whole function calls."""
-    return joblib.Memory(cache_dir() / "joblib", verbose=0)
-
-
 def code_hash(*objects) -> str:
     """Hash of the source code of modules, classes or functions (their behaviour's id)."""
     digest = hashlib.sha256()
     for obj in objects:
-        digest.update(inspect.getsource(obj).encode())
+        if inspect.ismodule(obj):  # the whole file: constants and all (empty files too)
+            digest.update(Path(obj.__file__).read_bytes())
+        else:
+            digest.update(inspect.getsource(obj).encode())
     return digest.hexdigest()[:16]
+
+
+@functools.cache
+def project_modules(name: str) -> tuple:
+    """Module ``name`` and every ``harness`` module it imports, directly or not.
+
+    What a cache key must hash so that editing any code a step calls invalidates its
+    entries: read from the import statements, so it is complete by construction.
+    """
+    seen: dict[str, object] = {}
+    todo = [name]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        module = importlib.import_module(current)
+        seen[current] = module
+        try:
+            tree = ast.parse(inspect.getsource(module))
+        except (OSError, TypeError):  # no source (a namespace package): nothing to follow
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                todo += [a.name for a in node.names if a.name.split(".")[0] == "harness"]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                if node.module.split(".")[0] != "harness":
+                    continue
+                todo.append(node.module)
+                for alias in node.names:  # ``from harness import cache`` names a module
+                    candidate = f"{node.module}.{alias.name}"
+                    if _is_module(candidate):
+                        todo.append(candidate)
+    return tuple(seen[k] for k in sorted(seen))
+
+
+def _is_module(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def key_of(*parts) -> str:
@@ -72,12 +116,9 @@ def key_of(*parts) -> str:
     return digest.hexdigest()[:20]
 
 
-def atomic_save_npy(path: Path, array: np.ndarray) -> None:
-    """Write ``array`` to ``path`` so a reader never sees a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npy", delete=False) as handle:
-        np.save(handle, array)
-    os.replace(handle.name, path)
+def entry_path(namespace: str, key: str) -> Path:
+    """Where the array entry ``namespace/key`` lives (it may not exist yet)."""
+    return cache_dir() / namespace / f"{key}.npy"
 
 
 def cached_array(
@@ -86,11 +127,11 @@ def cached_array(
     """Load ``namespace/key.npy`` or compute, store and return it (memory-mapped if asked)."""
     if _bypass:
         return np.asarray(compute())
-    path = cache_dir() / namespace / f"{key}.npy"
+    path = entry_path(namespace, key)
     if path.is_file():
         try:
             return np.load(path, mmap_mode="r" if mmap else None)
-        except (ValueError, OSError):
+        except (ValueError, OSError, EOFError):
             path.unlink(missing_ok=True)  # a damaged entry is recomputed, never trusted
     array = compute()
     atomic_save_npy(path, np.asarray(array))

@@ -32,6 +32,8 @@ class Recording:
     fingerprint : a content id that changes whenever the frames change; caches key on it.
         Computed from the frames when the source gives none.
     meta : free-form facts about the take (nuisance parameters, source file, ...).
+    continuous : True for a take filmed frame after frame; False for independent images
+        (class folders), which have no windows worth streaming over.
     """
 
     id: str
@@ -46,6 +48,7 @@ class Recording:
     masks: np.ndarray | None = None
     fingerprint: str = ""
     meta: dict = field(default_factory=dict)
+    continuous: bool = True
 
     def __post_init__(self) -> None:
         frames = self.frames

@@ -74,10 +74,6 @@ class Samples:
             else np.empty((0, 0, 0, 3), np.uint8)
         )
 
-    def background(self, i: int) -> np.ndarray | None:
-        """The empty-scene frame of sample ``i``'s recording, or None."""
-        return self.recordings[int(self.rec[i])].background
-
     def recording(self, i: int) -> Recording:
         return self.recordings[int(self.rec[i])]
 
@@ -91,6 +87,11 @@ class Samples:
             self.window,
             None if self.y is None else self.y[index],
         )
+
+    def with_recordings(self, recordings: list[Recording]) -> Samples:
+        """The same samples pointing into other recordings of the same lengths (e.g. their
+        mirror images)."""
+        return Samples(self.task, list(recordings), self.rec, self.end, self.window, self.y)
 
     def without_labels(self) -> Samples:
         """The same samples with ``y`` hidden: what ``predict`` receives."""

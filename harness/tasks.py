@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from harness.labels import ACTION_LABELS, FINE_LABELS, fine_label
+import numpy as np
+
+from harness.labels import ACTION_LABELS, FINE_LABELS, fine_label, swap_side
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,18 @@ class Task:
     def map_label(self, label: str) -> str | None:
         """Map a fine or action-vocabulary label to this task's class (None = not used)."""
         return self.mapping(str(label))
+
+    def map_labels(self, labels) -> np.ndarray:
+        """:meth:`map_label` over a sequence: object array, None where the task drops one."""
+        return np.asarray([self.mapping(str(label)) for label in labels], dtype=object)
+
+    def mirrored_labels(self, labels) -> np.ndarray:
+        """The task labels of the mirror images of samples labelled ``labels``.
+
+        ``labels`` may be task labels or finer ones; ``_left`` and ``_right`` trade places
+        before the task's mapping (a mirrored left punch is a right punch).
+        """
+        return self.map_labels(swap_side(str(label)) for label in labels)
 
 
 def _move(label: str) -> str:

@@ -12,6 +12,7 @@ its methods unavailable, with a reason naming the file and where to put it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from pathlib import Path
@@ -106,11 +107,25 @@ def missing_reason(filename: str) -> str:
 
 
 def sha256_of(path: Path) -> str:
+    """sha256 of a file's content, read once per (path, size, modification time)."""
+    stat = Path(path).stat()
+    return _sha256(str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.cache
+def _sha256(path: str, size: int, mtime_ns: int) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def content_id(filename: str) -> str:
+    """What a cache key should say about weights file ``filename``: its sha256 when it is
+    on disk (the same name may hold other weights), else its name."""
+    found = find_weights(filename)
+    return sha256_of(found) if found is not None else f"missing:{filename}"
 
 
 def resolve_weights(filename: str) -> Path:
