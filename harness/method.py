@@ -1,6 +1,9 @@
 """The Method contract: what a file in ``methods/`` defines.
 
-A method is a scikit-learn style estimator over :class:`~harness.samples.Samples`.
+A method is a scikit-learn style estimator over :class:`~harness.samples.Samples`. Most
+methods are a feature extractor plus a head: subclass :class:`FeatureMethod`, name the
+extractor, and write only the head (see its docstring). Methods that read pixels their own
+way subclass :class:`Method`.
 
 Must define
 -----------
@@ -15,29 +18,112 @@ predict(samples) -> array (N,) of task labels
     ``samples.y`` is None here. Called with one sample for the latency probe: that call is
     the one a game would make, so it must include all per-frame preprocessing.
 
-May define
-----------
+May define (each has a default here)
+------------------------------------
 ``__init__(self, *, param=default, ...)``
     Keyword hyper-parameters, stored unchanged (``get_params`` reads the signature). A
     ``random_state`` parameter receives the run's seed.
-input : ``"frame"`` (default) or ``"clip"``.
-needs_background : True if it uses the empty-scene frame.
+input : ``"frame"`` (default) or ``"clip"`` (windows of the last n frames).
+stateful : True if, played live, its labels depend on more than the current window (a
+    warm-up guard, a tracker): :meth:`predict_stream` then differs from :meth:`predict`.
+presets : named parameter sets, each listed and run as a method of its own (benchopt's
+    parameters): ``{"mobilenet-blog": Preset({"learning_rate": 1e-6}, tasks=...)}``.
 requirements : importable modules it needs (``("tensorflow",)``).
 weights : file names it needs from the weights directory (see :mod:`harness.weights`).
-predict_proba(samples) -> array (N, n_classes) in ``samples.classes`` order.
-skip(dataset, task) -> (bool, reason) : decline a dataset or task it cannot handle.
+description : one line for ``list`` and the report (default: the class docstring's first).
+predict_proba(samples) -> array (N, n_classes), columns in ``samples.classes`` order.
+predict_stream(samples) -> labels of consecutive samples of one take, as a game sees them.
+stream(background) -> a live :class:`Stream` (``push(frame)`` per camera frame).
+explain(samples, i) -> RGB uint8 image of how it decided on sample ``i``, or None.
+uses_background() -> True if it reads the empty-scene frame.
+skip(dataset, task) -> (bool, reason): decline a dataset or task it cannot handle.
 warm_up() : untimed call before latency is measured (JIT, graph tracing).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
+from collections import deque
 from typing import ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator
 
 from harness import weights as weights_resolver
+from harness.recording import Recording
+from harness.samples import Samples
+
+
+@dataclasses.dataclass(frozen=True)
+class Preset:
+    """A named parameter set of a method class, run and reported as a method of its own.
+
+    Attributes
+    ----------
+    params : keyword arguments that differ from the class defaults.
+    tasks : the tasks of this preset if they differ from the class's.
+    description : one line for ``list`` and the report.
+    """
+
+    params: dict
+    tasks: tuple[str, ...] | None = None
+    description: str = ""
+
+
+def align_proba(proba: np.ndarray, fitted: tuple, wanted: tuple) -> np.ndarray:
+    """Probability columns of classes ``fitted`` rearranged to ``wanted`` (0 where unseen)."""
+    proba = np.asarray(proba, np.float32)
+    out = np.zeros((len(proba), len(wanted)), np.float32)
+    position = {label: j for j, label in enumerate(wanted)}
+    for j, label in enumerate(fitted):
+        if label in position:
+            out[:, position[label]] = proba[:, j]
+    return out
+
+
+def one_hot(labels, classes: tuple) -> np.ndarray:
+    """Hard decisions as probabilities (N, len(classes))."""
+    index = {label: j for j, label in enumerate(classes)}
+    out = np.zeros((len(labels), len(classes)), np.float32)
+    for i, label in enumerate(labels):
+        if label in index:
+            out[i, index[label]] = 1.0
+    return out
+
+
+class Stream:
+    """Live use: ``push(frame)`` once per camera frame returns the current label.
+
+    The default feeds the method's :meth:`Method.predict` with the last ``window`` raw frames
+    (with caches off): correct for every method, but it redoes each frame's work
+    ``window`` times; :class:`FeatureMethod` keeps per-frame features instead.
+    ``proba`` holds the last class probabilities (in ``classes`` order), or None.
+    """
+
+    def __init__(self, method, task, window: int, background: np.ndarray | None = None):
+        self.method, self.task, self.window = method, task, window
+        self.background = background
+        self.frames: deque = deque(maxlen=window)
+        self.proba: np.ndarray | None = None
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return self.task.classes
+
+    def push(self, frame: np.ndarray) -> str | None:
+        from harness import cache
+
+        self.frames.append(np.asarray(frame))
+        if len(self.frames) < self.window:
+            return None
+        clip = np.stack(self.frames)
+        take = Recording("live", clip, ["stand"] * len(clip), "live",
+                         background=self.background, fingerprint="live")  # fmt: skip
+        one = Samples(self.task, [take], np.zeros(1, int), np.array([len(clip) - 1]), self.window)
+        with cache.bypassed():
+            self.proba = self.method.predict_proba(one)[0]
+            return str(self.method.predict(one)[0])
 
 
 class Method(BaseEstimator):
@@ -46,7 +132,8 @@ class Method(BaseEstimator):
     name: ClassVar[str] = ""
     tasks: ClassVar[tuple[str, ...]] = ()
     input: ClassVar[str] = "frame"
-    needs_background: ClassVar[bool] = False
+    stateful: ClassVar[bool] = False
+    presets: ClassVar[dict[str, Preset]] = {}
     requirements: ClassVar[tuple[str, ...]] = ()
     weights: ClassVar[tuple[str, ...]] = ()
     description: ClassVar[str] = ""
@@ -57,6 +144,34 @@ class Method(BaseEstimator):
     def predict(self, samples) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
 
+    def predict_proba(self, samples) -> np.ndarray:
+        """Class probabilities (N, len(samples.classes)); by default the hard decisions."""
+        return one_hot(self.predict(samples), samples.classes)
+
+    def predict_stream(self, samples) -> np.ndarray:
+        """Labels of every sample of one take, in order, as a game running live sees them.
+
+        ``samples`` are consecutive frames (or windows ending at consecutive frames) of one
+        recording. The default is :meth:`predict`; a method with state across frames (a
+        warm-up guard, a tracker) overrides it.
+        """
+        return self.predict(samples)
+
+    def stream(self, task, window: int = 1, background: np.ndarray | None = None) -> Stream:
+        """A live stream for ``task``: ``push(frame)`` per camera frame (see :class:`Stream`).
+
+        ``background`` is the scene taken at start-up, for methods that use one.
+        """
+        return Stream(self, task, getattr(self, "window_", window), background)
+
+    def explain(self, samples, i: int) -> np.ndarray | None:
+        """An RGB uint8 image of how the method decided on sample ``i`` (None: none)."""
+        return None
+
+    def uses_background(self) -> bool:
+        """True if the method reads the empty-scene frame (estimated when a take has none)."""
+        return False
+
     @classmethod
     def skip(cls, dataset, task) -> tuple[bool, str]:
         """Return (True, reason) to decline ``task`` on ``dataset``."""
@@ -65,14 +180,111 @@ class Method(BaseEstimator):
     def warm_up(self) -> None:
         """Untimed preparation before latency is measured."""
 
-    @classmethod
-    def availability(cls) -> tuple[bool, str]:
-        """(True, "") if its modules import and its weights are found, else the reason."""
-        for module in cls.requirements:
+    def missing_reason(self) -> str:
+        """'' if its modules import and its weights are found here, else one line why."""
+        for module in self.requirements:
             if importlib.util.find_spec(module) is None:
-                return False, f"needs the Python package {module!r} (pip install it)"
-        for filename in cls.weights:
+                return f"needs the Python package {module!r} (pip install it)"
+        for filename in self.weights:
             problem = weights_resolver.missing_reason(filename)
             if problem:
-                return False, problem
-        return True, ""
+                return problem
+        return ""
+
+
+class FeatureMethod(Method):
+    """A feature extractor and a head: the engine extracts, caches and windows; you learn.
+
+    Must define: ``extractor`` (a property built from the parameters), ``fit`` (use
+    :meth:`training_data`; set ``classes_`` and ``window_``) and either
+    :meth:`proba_of_features` or :meth:`predict_features` (both take the extractor's
+    features of a batch: (N, *shape) for frames, (N, window, *shape) for windows).
+    Everything else (predict, predict_proba, the latency path, streams, warm-up) follows.
+    """
+
+    @property
+    def extractor(self):  # pragma: no cover - the contract
+        raise NotImplementedError
+
+    def features_of(self, samples, mirrored: bool = False) -> np.ndarray:
+        return self.extractor.of_samples(samples, mirrored)
+
+    def training_data(self, train, mirror: bool):
+        """(x, y, groups) of the training samples, plus their mirror images if ``mirror``
+        (labels with ``_left``/``_right`` swapped; mirrors the task cannot label are left
+        out)."""
+        x, y, groups = self.features_of(train), np.asarray(train.y, object), train.groups
+        if mirror:
+            y_flip = train.task.mirrored_labels(y)
+            keep = np.asarray([label is not None for label in y_flip], bool)
+            x = np.concatenate([x, self.features_of(train, mirrored=True)[keep]])
+            y = np.concatenate([y, y_flip[keep]])
+            groups = np.concatenate([groups, groups[keep]])
+        return x, y, groups
+
+    def proba_of_features(self, features: np.ndarray) -> np.ndarray:
+        """(N, len(classes_)) probabilities; by default the hard decisions."""
+        return one_hot(self.predict_features(features), tuple(self.classes_))
+
+    def predict_features(self, features: np.ndarray) -> np.ndarray:
+        """Labels from features; by default :meth:`decide` on :meth:`proba_of_features`."""
+        return self.decide(self.proba_of_features(features))
+
+    def decide(self, proba: np.ndarray) -> np.ndarray:
+        """Labels from probabilities (N, len(classes_)): the most probable class."""
+        return np.asarray(self.classes_, object)[np.asarray(proba).argmax(axis=1)]
+
+    def predict(self, samples) -> np.ndarray:
+        self._check_window(samples)
+        return np.asarray(self.predict_features(self.features_of(samples)), object)
+
+    def predict_proba(self, samples) -> np.ndarray:
+        self._check_window(samples)
+        proba = self.proba_of_features(self.features_of(samples))
+        return align_proba(proba, tuple(self.classes_), samples.classes)
+
+    def _check_window(self, samples) -> None:
+        fitted = getattr(self, "window_", samples.window)
+        if samples.window != fitted:
+            raise ValueError(
+                f"{self.name} was fitted on windows of {fitted} frames, got {samples.window}; "
+                "use the same --window for fit and predict"
+            )
+
+    def uses_background(self) -> bool:
+        return self.extractor.needs_background
+
+    def missing_reason(self) -> str:
+        return super().missing_reason() or self.extractor.missing_reason()
+
+    def stream(self, task, window: int = 1, background: np.ndarray | None = None):
+        return FeatureStream(self, task, getattr(self, "window_", window), background)
+
+    def warm_up(self) -> None:
+        """Load the extractor's model and trace the head on both batch shapes."""
+        blank = np.zeros((240, 320, 3), np.uint8)
+        one = self.extractor.live(blank if self.uses_background() else None)(blank)
+        window = getattr(self, "window_", 1)
+        for n in (1, 32):
+            x = np.repeat(one[None], n * window, axis=0)
+            x = x.reshape(n, window, *one.shape) if window > 1 else x
+            if hasattr(self, "classes_"):
+                self.predict_features(x)
+
+
+class FeatureStream(Stream):
+    """Live use of a :class:`FeatureMethod`: each frame is embedded once, on arrival, and
+    the last ``window`` feature arrays are kept in a ring buffer, as a game would."""
+
+    def __init__(self, method, task, window: int, background: np.ndarray | None = None):
+        super().__init__(method, task, window, background)
+        self.embed = method.extractor.live(background)
+
+    def push(self, frame: np.ndarray) -> str | None:
+        self.frames.append(self.embed(frame))
+        if len(self.frames) < self.window:
+            return None
+        x = np.stack(self.frames)[None] if self.window > 1 else self.frames[-1][None]
+        proba = self.method.proba_of_features(x)  # once per tick: the label follows from it
+        self.proba = align_proba(proba, tuple(self.method.classes_), self.classes)[0]
+        return str(self.method.decide(proba)[0])
