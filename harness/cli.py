@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 from harness import weights
-from harness.runner import DEFAULT_DATASET, RunConfig, UsageError
+from harness.errors import UsageError
+from harness.runner import DEFAULT_DATASET, RunConfig
 
 EXIT_USAGE = 2
 
@@ -136,11 +137,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def load_dataset(spec: str, profile: str, seed: int, dataset_dirs=()):
-    from harness.runner import RunConfig, discovery, resolve_datasets
+    from harness import discovery
 
-    plugins = {p.name: p for p in discovery.discover("datasets", dataset_dirs) if p.cls}
-    config = RunConfig(datasets=(spec,), profile=profile, seed=seed)
-    return resolve_datasets(config, plugins)
+    plugins = discovery.discover("datasets", dataset_dirs)
+    return discovery.resolve_datasets((spec,), plugins, profile, seed)
 
 
 def command_run(args) -> int:
@@ -183,6 +183,8 @@ def command_list(args) -> int:
             if plugin.cls is not None and kind == "datasets" and plugin.cls.variants:
                 extra = f"  variants: {','.join(plugin.cls.variants)}"
             print(f"  {plugin.name:<22} tasks: {tasks:<45} {state}{extra}")
+            if plugin.cls is not None and plugin.description:
+                print(f"  {'':<22} {plugin.description}")
     return 0
 
 

@@ -8,7 +8,8 @@ import cv2
 import numpy as np
 
 from harness import discovery
-from harness.runner import RunConfig, UsageError, resolve_datasets
+from harness.errors import UsageError
+from harness.method import Method
 from harness.samples import task_samples
 from harness.tasks import get_task
 
@@ -29,16 +30,13 @@ def explain(
     A method that learns is first fitted on every *other* subject, so the frame it explains
     is one it never saw.
     """
-    methods = {p.name: p for p in discovery.discover("methods", method_dirs)}
-    if method_name not in methods:
-        raise UsageError(f"unknown method {method_name!r}; known: {', '.join(methods)}")
-    plugin = methods[method_name]
+    (plugin,) = discovery.select_methods([method_name], discovery.discover("methods", method_dirs))
     if not plugin.available:
         raise UsageError(f"method {method_name} is unavailable: {plugin.reason}")
-    if not hasattr(plugin.cls, "explain"):
+    if plugin.cls.explain is Method.explain:
         raise UsageError(f"method {method_name} has no explain(); try classic-faithful")
-    datasets = {p.name: p for p in discovery.discover("datasets", dataset_dirs) if p.cls}
-    (dataset,) = resolve_datasets(RunConfig(datasets=(dataset_spec,), profile=profile), datasets)
+    datasets = discovery.discover("datasets", dataset_dirs)
+    (dataset,) = discovery.resolve_datasets((dataset_spec,), datasets, profile, seed=0)
     recordings = dataset.load()
     by_id = {r.id: i for i, r in enumerate(recordings)}
     if take is not None and take not in by_id:
@@ -49,7 +47,7 @@ def explain(
     if not 0 <= frame < len(recording):
         raise UsageError(f"take {recording.id} has frames 0..{len(recording) - 1}, not {frame}")
     samples = task_samples(recordings, get_task(task_name))
-    method = plugin.cls()
+    method = plugin.create()
     train = samples.subset(samples.groups != recording.subject)
     method.fit(train)
     one = samples.subset(np.zeros(1, int))

@@ -25,8 +25,6 @@ from jinja2 import Environment, PackageLoader, select_autoescape  # noqa: E402
 from harness.files import atomic_write_text  # noqa: E402
 from harness.tasks import TASKS  # noqa: E402
 
-FLOOR_METHOD = "chance"
-
 
 def load(run_dir: Path) -> dict:
     path = Path(run_dir) / "results.json"

@@ -17,24 +17,22 @@ from harness.tasks import get_task
 STREAM_TASK = "punch-kick-other"
 
 
-def stream_task_for(task_name: str, method_cls) -> str | None:
-    """The level to stream at, if ``method_cls`` scored on ``task_name`` is streamed."""
-    if method_cls is None:
-        return None
-    if method_cls.input == "clip":
+def stream_task_for(task_name: str, method_input: str) -> str | None:
+    """The level to stream at, if a method of input ``method_input`` scored on ``task_name``
+    is streamed."""
+    if method_input == "clip":
         return STREAM_TASK if task_name == "action" else None
     return STREAM_TASK if task_name == STREAM_TASK else None
 
 
 def take_predictions(method, test: Samples, r_index: int) -> np.ndarray:
-    """The method's label at every frame of one take, as a game would see it."""
+    """The method's label at every frame of one take, as a game would see it (None before
+    the first full window)."""
     recording = test.recordings[r_index]
-    if hasattr(method, "predict_stream"):
-        return np.asarray(method.predict_stream(recording), dtype=object)
     ends = np.arange(test.window - 1, len(recording))
     every = Samples(test.task, test.recordings, np.full(len(ends), r_index), ends, test.window)
-    predicted = np.full(len(recording), None, dtype=object)  # no report before a full window
-    predicted[ends] = method.predict(every)
+    predicted = np.full(len(recording), None, dtype=object)
+    predicted[ends] = method.predict_stream(every)
     return predicted
 
 
@@ -49,7 +47,7 @@ def evaluate(method, test: Samples, level: str = STREAM_TASK) -> dict | None:
     events: list[dict] = []
     for r_index in np.unique(test.rec):
         recording = test.recordings[int(r_index)]
-        if not recording.meta.get("continuous", True):
+        if not recording.continuous:
             continue  # independent images (class folders) are not a take to stream over
         truth = streaming.task_labels(recording.labels, level_task)
         predicted = [
