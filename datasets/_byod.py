@@ -1,31 +1,18 @@
-"""Helpers shared by the ``folders`` and ``clips`` plugins (bring-your-own-data).
-
-Decoded frames are cached as ``.npy`` files in the harness cache (keyed by each source
-file's path, modification time and size, the target size and the decoding code), and
-recordings hold read-only memory maps of them: a second run does not decode again, and a
-large dataset does not have to fit in memory. The user's files are only ever read.
+"""Helpers shared by the ``folders`` and ``clips`` plugins (bring-your-own-data): naming,
+sizes, warnings and the tasks a set of labels serves. Decoding and caching the frames is
+the engine's (``harness.api.cached_images`` / ``cached_video``).
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import sys
 import warnings
 import zlib
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-import numpy as np
-from numpy.lib.format import open_memmap
-from tqdm import tqdm
-
-from harness import cache
-from harness.api import COARSE_LABELS, TASKS
-from harness.tools import media
-from harness.tools.layout import Layout
+from harness.api import COARSE_LABELS, TASKS, Layout, capped_size
 
 #: Images without a subject are spread over this many pseudo-subjects (see folders.py).
 PSEUDO_SUBJECTS = 10
@@ -48,10 +35,10 @@ def pseudo_subject(rel: str, buckets: int = PSEUDO_SUBJECTS) -> str:
 
 
 def common_size(sizes: Iterable[tuple[int, int]]) -> tuple[int, int]:
-    """The most common (width, height), scaled down to :data:`media.MAX_SIDE`."""
+    """The most common (width, height), scaled down to the engine's largest frame side."""
     counts = Counter(tuple(s) for s in sizes)
     size = max(counts, key=lambda s: (counts[s], s))
-    return media.capped_size(size)
+    return capped_size(size)
 
 
 def warn_resized(sizes: dict[str, tuple[int, int]], size: tuple[int, int], what: str) -> None:
@@ -63,96 +50,6 @@ def warn_resized(sizes: dict[str, tuple[int, int]], size: tuple[int, int], what:
             f"{len(odd)} {what} are resized to {size[0]}x{size[1]} (first: {rel}, {s[0]}x{s[1]})",
             stacklevel=3,
         )
-
-
-def source_key(paths: Iterable[Path], *parts) -> str:
-    """Cache key and fingerprint: file paths, modification times and sizes, plus ``parts``."""
-    stats = []
-    for path in paths:
-        stat = Path(path).stat()
-        stats.append([str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size])
-    return cache.key_of(stats, list(parts), cache.code_hash(media))
-
-
-def _cached_stack(
-    namespace: str,
-    key: str,
-    produce: Iterable[tuple[int, np.ndarray | None]],
-    capacity: int,
-    size: tuple[int, int],
-) -> tuple[np.ndarray, list[int]]:
-    """Store the frames ``produce`` yields as one cached (N, H, W, 3) array.
-
-    ``produce`` yields (source index, frame or None to skip). Frames are written slot by slot
-    into a memory-mapped file (doubled when ``capacity`` runs out), so a long video or a big
-    folder never has to fit in memory. Returns the read-only frames and their source indices.
-    """
-    folder = cache.cache_dir() / namespace
-    folder.mkdir(parents=True, exist_ok=True)
-    array_path, index_path = folder / f"{key}.npy", folder / f"{key}.json"
-    if array_path.is_file() and index_path.is_file():
-        kept = json.loads(index_path.read_text())
-        return np.load(array_path, mmap_mode="r")[: len(kept)], kept
-    width, height = size
-    temp = folder / f".{key}.{os.getpid()}.npy"
-    frames = open_memmap(temp, "w+", np.uint8, (max(1, capacity), height, width, 3))
-    kept: list[int] = []
-    for index, frame in produce:
-        if frame is None:
-            continue
-        if len(kept) == len(frames):
-            grown, grown_path = _doubled(frames, temp)
-            del frames  # released before its file is removed (Windows cannot remove it mapped)
-            temp.unlink()
-            frames, temp = grown, grown_path
-        frames[len(kept)] = media.fit(frame, size)
-        kept.append(index)
-    frames.flush()
-    del frames
-    os.replace(temp, array_path)
-    # The index is written last and atomically: its presence marks a complete entry.
-    temp_index = folder / f".{key}.{os.getpid()}.json"
-    temp_index.write_text(json.dumps(kept))
-    os.replace(temp_index, index_path)
-    return np.load(array_path, mmap_mode="r")[: len(kept)], kept
-
-
-def _doubled(frames: np.memmap, path: Path) -> tuple[np.memmap, Path]:
-    """A memory map twice as long holding the same frames (copied on disk, in chunks)."""
-    grown_path = path.with_name(f"{path.stem}.x2.npy")
-    grown = open_memmap(grown_path, "w+", np.uint8, (2 * len(frames), *frames.shape[1:]))
-    for start in range(0, len(frames), 256):
-        stop = min(start + 256, len(frames))
-        grown[start:stop] = frames[start:stop]
-    return grown, grown_path
-
-
-def cached_images(
-    key: str, paths: list[Path], size: tuple[int, int], desc: str
-) -> tuple[np.ndarray, list[int]]:
-    """Decode ``paths`` to one (N, H, W, 3) array at ``size``, cached; unreadable ones skipped
-    with a warning. Returns the frames (read-only memory map) and the indices of their paths."""
-
-    def produce():
-        bar = tqdm(paths, desc=desc, unit="image", file=sys.stderr, leave=False, disable=None)
-        for i, path in enumerate(bar):
-            image = media.read_image(path)
-            if image is None:
-                skip(path, "unreadable or corrupt image")
-            yield i, image
-
-    return _cached_stack("byod-images", key, produce(), len(paths), size)
-
-
-def cached_video(key: str, path: Path, size: tuple[int, int], frame_count: int) -> np.ndarray:
-    """Every frame of the video at ``size``, decoded once (lazily, with a progress bar) and
-    cached; returns a read-only memory map. ValueError if no frame decodes."""
-    # Containers may under-report their length: a little spare room avoids a regrow.
-    capacity = frame_count + frame_count // 20 + 8
-    frames, _ = _cached_stack("byod-clips", key, media.iter_video(path, size), capacity, size)
-    if not len(frames):
-        raise ValueError(f"{path}: no frame could be decoded (corrupt or unknown codec)")
-    return frames
 
 
 def slug(text: str) -> str:

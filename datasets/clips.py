@@ -35,13 +35,24 @@ import warnings
 from collections import defaultdict
 from pathlib import Path
 
-import _byod
 import numpy as np
 from tqdm import tqdm
 
-from harness.api import Dataset, Recording
-from harness.tools import media
-from harness.tools.layout import leaky_split_message, scan_clips
+from harness.api import (
+    Dataset,
+    Recording,
+    cached_video,
+    fit_frame,
+    is_video,
+    leaky_split_message,
+    median_frame,
+    probe_video,
+    read_image,
+    scan_clips,
+    source_key,
+)
+
+from . import _byod
 
 
 class Clips(Dataset):
@@ -63,7 +74,7 @@ class Clips(Dataset):
             rows_of[item.path].append(item)
         infos = {}
         for path in rows_of:
-            info = media.probe_video(path)
+            info = probe_video(path)
             if info.ok:
                 infos[path] = info
             else:
@@ -80,9 +91,9 @@ class Clips(Dataset):
         )
         for path, info in bar:
             rows = rows_of[path]
-            key = _byod.source_key([path], size)
+            key = source_key([path], size)
             try:
-                frames = _byod.cached_video(key, path, size, info.frame_count)
+                frames = cached_video(key, path, size, info.frame_count)
             except ValueError as error:
                 _byod.skip(path, str(error).split(": ", 1)[-1])
                 continue
@@ -148,17 +159,17 @@ class Clips(Dataset):
         path = next((row.background for row in rows if row.background), None)
         if path is None:
             return None
-        if media.is_video(path):
+        if is_video(path):
             try:
-                return media.median_frame(path, size)
+                return median_frame(path, size)
             except ValueError:
                 _byod.skip(path, "unreadable background clip")
                 return None
-        image = media.read_image(path)
+        image = read_image(path)
         if image is None:
             _byod.skip(path, "unreadable background image")
             return None
-        return media.fit(image, size)
+        return fit_frame(image, size)
 
     def describe(self) -> dict:
         return {**super().describe(), **getattr(self, "_facts", {})}

@@ -27,11 +27,17 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-import _byod
+from harness.api import (
+    Dataset,
+    Recording,
+    cached_images,
+    image_size,
+    leaky_split_message,
+    scan_folders,
+    source_key,
+)
 
-from harness.api import Dataset, Recording
-from harness.tools import media
-from harness.tools.layout import leaky_split_message, scan_folders
+from . import _byod
 
 
 class Folders(Dataset):
@@ -47,7 +53,7 @@ class Folders(Dataset):
         _byod.report(layout)
         sizes = {}
         for item in layout.items:
-            size = media.image_size(item.path)
+            size = image_size(item.path)
             if size is None:
                 _byod.skip(item.path, "unreadable or corrupt image")
             else:
@@ -64,8 +70,10 @@ class Folders(Dataset):
         recordings, ids = [], set()
         for subject, members in sorted(groups.items()):
             paths = [item.path for item in members]
-            key = _byod.source_key(paths, size)
-            frames, kept = _byod.cached_images(key, paths, size, desc=f"images of {subject}")
+            key = source_key(paths, size)
+            frames, kept = cached_images(
+                key, paths, size, desc=f"images of {subject}", on_skip=_byod.skip
+            )
             if not kept:
                 continue
             recordings.append(
@@ -76,12 +84,9 @@ class Folders(Dataset):
                     subject=subject,
                     scene=root.name,
                     fingerprint=key,
+                    meta={"source": str(root), "files": [members[i].rel for i in kept]},
                     # Independent images, not a take: streaming metrics do not apply.
-                    meta={
-                        "source": str(root),
-                        "files": [members[i].rel for i in kept],
-                        "continuous": False,
-                    },
+                    continuous=False,
                 )
             )
         if not recordings:

@@ -20,23 +20,21 @@ Profiles: ``quick`` (4 subjects, 2 rooms, one ~18 s take each, every move in eac
 and ``full`` (10 subjects x 5 rooms, 20-40 s takes).
 """
 
-from harness.api import Dataset
-from harness.synth import VARIANTS, load_recordings
-from harness.synth.config import profile_config
+from harness.api import SYNTH_VARIANTS, Dataset, load_synth, synth_config
 
 
 class MkSynth(Dataset):
     name = "mk-synth"
     version = "mk-synth-5"
-    variants = VARIANTS
+    variants = SYNTH_VARIANTS
     description = "rendered performers doing the game's moves in procedural rooms (default)"
 
     def config(self):
         """The SynthConfig of this profile, variant and seed."""
-        return profile_config(self.profile, self.arg, self.seed)
+        return synth_config(self.profile, self.arg, self.seed)
 
     def load(self):
-        return load_recordings(self.config())
+        return load_synth(self.config())
 
     def describe(self) -> dict:
         cfg = self.config()

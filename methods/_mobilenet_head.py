@@ -1,4 +1,5 @@
-"""What the MobileNet methods share: their training set, the Keras head and its training loop.
+"""The MobileNet family's head: its training set, the Keras dense head and its training loop,
+and the optional fine-tuning of the backbone's top blocks.
 
 Not a plugin (the name starts with ``_``); ``methods/mobilenet.py`` imports it.
 """
@@ -11,28 +12,16 @@ import numpy as np
 from sklearn.model_selection import GroupShuffleSplit
 from sklearn.utils.class_weight import compute_sample_weight
 
-from harness.features import (
-    augmented_features,
-    import_tensorflow,
-    load_backbone,
-    resize,
-    sample_features,
-)
+from harness.api import augmented_features, import_tensorflow, load_backbone, resize
 
 MIN_SUBJECTS_FOR_VALIDATION = 4
 
 
 def training_set(
-    train,
-    backbone: str,
-    *,
-    augment: str,
-    copies: int,
-    augment_every: int,
-    frame_every: int,
-    seed: int,
+    method, train, *, augment: str, copies: int, augment_every: int, frame_every: int, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Features and labels to fit a head on: original frames plus augmented copies.
+    """Features and labels to fit a head on: original frames (and their mirror images when
+    ``method.mirror``), then augmented copies.
 
     ``frame_every``: keep every n-th original frame (0: no originals, as the blog trained
     on its augmented images). ``augment_every``: augment every n-th frame, ``copies`` each
@@ -41,10 +30,11 @@ def training_set(
     parts_x, parts_y = [], []
     if frame_every:
         kept = train.subset(train.end % frame_every == 0)
-        parts_x.append(sample_features(kept, backbone))
-        parts_y.append(np.asarray(kept.y, object))
+        x, y, _ = method.training_data(kept, method.mirror)
+        parts_x.append(x)
+        parts_y.append(y)
     if augment != "none" and copies:
-        x, y = augmented_features(train, backbone, augment, copies, augment_every, seed)
+        x, y = augmented_features(train, method.extractor, augment, copies, augment_every, seed)
         parts_x.append(x)
         parts_y.append(y)
     if not parts_x or not sum(len(x) for x in parts_x):
@@ -126,8 +116,8 @@ def train_head(
     weights=None,
     validation=None,
     patience: int = 5,
-) -> int:
-    """Train ``model`` on features ``x`` and targets ``t``; returns the epochs run.
+) -> tuple[int, int]:
+    """Train ``model`` on features ``x`` and targets ``t``; returns (epochs run, batch size).
 
     ``batch_size``: an int, or a float in (0, 1] for a fraction of the training set (the
     blog used 10 %). With ``validation`` = (x_val, t_val), stops when the validation loss
@@ -173,7 +163,7 @@ def train_head(
                 break
     if best_weights is not None:
         model.set_weights(best_weights)
-    return ran
+    return ran, batch
 
 
 def traced_forward(model):

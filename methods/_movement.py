@@ -1,10 +1,11 @@
-"""The movement.js pipeline (2013, MIT), vectorised: silhouette, histograms, rules.
+"""movement.js's rules (2013, MIT) and the tuned variant's features, on its histograms.
 
-Shared by ``classic.py``'s two methods. Everything here works on one frame at a time in
-well under a millisecond: a resize to 400 x 300, luma grayscale, the absolute difference
-with the grayscale background, a threshold at 50, then column and row histograms.
+Shared by ``classic.py``'s two methods. The silhouette and its column and row histograms
+come from the engine's :class:`harness.api.Silhouette` extractor (400 x 300, luma, the
+difference with the empty scene thresholded at 50); this file reads movement.js's rules
+and the tuned variant's features off them, and draws the explanation.
 
-Conventions kept from movement.js (see ``../shared/docs/BACKGROUND.md`` section 1):
+Conventions kept from movement.js:
 
 - Histograms count foreground *pixels* (movement.js sums 255s and divides by 255).
 - "Right" means the performer's right, which an unmirrored camera shows on the image's
@@ -15,17 +16,15 @@ Conventions kept from movement.js (see ``../shared/docs/BACKGROUND.md`` section 
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from harness.background import estimate_background
+from harness.api import SILHOUETTE_SIZE
 
-WIDTH, HEIGHT = 400, 300
-THRESHOLD = 50  # a pixel is foreground when |gray - background| >= 50
+WIDTH, HEIGHT = SILHOUETTE_SIZE
 MOTION_LIMIT = 79_680  # silhouettes larger than this reset the quiet-frame counter
 QUIET_FRAMES = 48  # gestures are reported after this many quiet frames
 NOISE = 15  # "empty": no more than 15 columns hold more than 15 px
@@ -46,9 +45,6 @@ LEFT_SIDE_COLS = slice(int(np.ceil(0.7 * WIDTH)), WIDTH)  # i >= 0.7 W: columns 
 ARM_ROWS = slice(int(0.4 * HEIGHT), int(0.7 * HEIGHT))  # rows 120..209
 LEG_ROWS = slice(int(0.7 * HEIGHT), HEIGHT)  # rows 210..299
 
-# Luma weights in OpenCV's BGR-free order: our frames are RGB.
-_LUMA = np.array([[0.2126, 0.7152, 0.0722]], dtype=np.float32)
-
 #: movement.js gestures -> harness fine labels, for an unmirrored camera. ARMS_UP maps to
 #: "stand" because MK.js does the same (its webcam controller ignores it); the squat
 #: variants become "squat" (MK.js plays a squatting low punch, which has no fine label).
@@ -68,44 +64,6 @@ GESTURE_TO_FINE: dict[str, str] = {
 #: movement.js positions -> fine labels when the gesture is a plain stand: standing at an
 #: edge is how movement.js walks (MK.js: left -> walk backward, right -> walk forward).
 POSITION_TO_FINE: dict[str, str] = {"left": "walk_left", "right": "walk_right"}
-
-
-def check_frame(frame: np.ndarray, what: str = "frame") -> np.ndarray:
-    """Return ``frame`` if it is an (H, W, 3) uint8 RGB image, else raise a clear error."""
-    if not isinstance(frame, np.ndarray) or frame.dtype != np.uint8:
-        dtype = getattr(frame, "dtype", type(frame).__name__)
-        raise ValueError(f"classic: {what} must be a uint8 RGB image, got dtype {dtype}")
-    if frame.ndim != 3 or frame.shape[2] != 3 or min(frame.shape[:2]) < 2:
-        raise ValueError(f"classic: {what} must have shape (H, W, 3), got {frame.shape}")
-    return frame
-
-
-def gray(frame: np.ndarray) -> np.ndarray:
-    """Resize an RGB frame to 400 x 300 and take its luma, as movement.js draws it."""
-    check_frame(frame)
-    if frame.shape[:2] != (HEIGHT, WIDTH):
-        frame = cv2.resize(np.ascontiguousarray(frame), (WIDTH, HEIGHT), cv2.INTER_LINEAR)
-    return cv2.transform(np.ascontiguousarray(frame), _LUMA)
-
-
-def silhouette(frame: np.ndarray, background_gray: np.ndarray) -> np.ndarray:
-    """The 400 x 300 foreground mask of ``frame``: 1 where |gray - background| >= 50."""
-    if background_gray.shape != (HEIGHT, WIDTH) or background_gray.dtype != np.uint8:
-        raise ValueError(
-            f"classic: the background must be a 300 x 400 uint8 gray image (use gray()), "
-            f"got {background_gray.dtype} {background_gray.shape}"
-        )
-    diff = cv2.absdiff(gray(frame), background_gray)
-    # THRESH_BINARY keeps values strictly above the threshold, hence 49.
-    return cv2.threshold(diff, THRESHOLD - 1, 1, cv2.THRESH_BINARY)[1]
-
-
-def histograms(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Column histogram H (foreground per column) and row histogram V (per row)."""
-    mask = mask if mask.max(initial=0) <= 1 else (mask > 0).astype(np.uint8)
-    columns = cv2.reduce(mask, 0, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel()
-    rows = cv2.reduce(mask, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel()
-    return columns, rows
 
 
 @dataclass(frozen=True)
@@ -151,8 +109,6 @@ def rules(columns: np.ndarray, rows: np.ndarray) -> Reading:
     return Reading(empty, stand, right_hand, left_hand, limb_down, gesture, position)
 
 
-_BACKGROUNDS: OrderedDict = OrderedDict()  # (fingerprint, how) -> gray 400x300 background
-_MAX_BACKGROUNDS = 256
 _SINGLE_THREADED: list = []  # the process-wide thread limit, once set
 
 
@@ -167,22 +123,6 @@ def single_threaded() -> None:
     """
     if not _SINGLE_THREADED:
         _SINGLE_THREADED.append(ThreadpoolController().limit(limits=1))
-
-
-def background_gray(recording, method: str = "median", n_frames: int = 30) -> np.ndarray:
-    """The 400 x 300 grayscale background of a recording (given, else estimated), cached."""
-    key = (recording.fingerprint, method, n_frames)
-    if key not in _BACKGROUNDS:
-        if recording.background is not None:
-            rgb = check_frame(recording.background, f"background of {recording.id}")
-        else:
-            rgb = estimate_background(recording.frames, method, n_frames)
-        if rgb.shape != recording.frames.shape[1:]:
-            raise ValueError(f"classic: background of {recording.id} differs from its frames")
-        _BACKGROUNDS[key] = gray(rgb)
-        while len(_BACKGROUNDS) > _MAX_BACKGROUNDS:
-            _BACKGROUNDS.popitem(last=False)
-    return _BACKGROUNDS[key]
 
 
 def fine_label(reading: Reading) -> str:

@@ -1,15 +1,11 @@
-"""Helpers of the window methods: feature preparation, the LSTM head, mirroring, streaming.
+"""Helpers of the window methods: feature preparation and the recurrent head.
 
-Not a plugin (the leading ``_``); ``mobilenet_lstm.py`` imports it by name.
+Not a plugin (the leading ``_``); ``mobilenet_lstm.py`` imports it.
 """
 
 from __future__ import annotations
 
-from collections import deque
-
 import numpy as np
-
-from harness.api import Recording, swap_sides
 
 
 def prepare(features: np.ndarray, mean: np.ndarray, scale: np.ndarray, deltas: bool):
@@ -54,56 +50,8 @@ def build_lstm(
     return model
 
 
-def traced_forward(model):
-    """``model`` as a traced function: ~1 ms per window instead of model.predict's ~25 ms."""
-    import tensorflow as tf
-
-    @tf.function(reduce_retracing=True)
-    def forward(x):
-        return model(x, training=False)
-
-    return forward
-
-
 def probabilities(forward, x: np.ndarray, batch: int = 4096) -> np.ndarray:
     """Softmax outputs of ``forward`` over ``x`` in chunks (bounded memory)."""
     if len(x) == 0:
         return np.zeros((0, 0), np.float32)
-    return np.concatenate([forward(x[i : i + batch]).numpy() for i in range(0, len(x), batch)])
-
-
-def mirrored(recording: Recording) -> Recording:
-    """The take as a mirror shows it: flipped frames (a view, no copy), sides swapped.
-
-    Its fingerprint derives from the original's, so its features are cached once too.
-    """
-    return Recording(
-        f"{recording.id}~mirror",
-        recording.frames[:, :, ::-1],
-        swap_sides(recording.labels),
-        recording.subject,
-        recording.scene,
-        recording.fps,
-        ambiguous=recording.ambiguous,
-        fingerprint=f"{recording.fingerprint}-mirror",
-    )
-
-
-class FrameStream:
-    """Live use: push one raw frame per tick, get the current label (None until full).
-
-    Each tick embeds only the new frame (``embed`` maps frames (n, H, W, 3) to features)
-    and keeps the last ``window`` feature vectors in a ring buffer, as a game would; the
-    LSTM then runs over that window.
-    """
-
-    def __init__(self, method, embed):
-        self.method = method
-        self.embed = embed
-        self.buffer: deque = deque(maxlen=method.window_)
-
-    def push(self, frame: np.ndarray) -> str | None:
-        self.buffer.append(self.embed(np.asarray(frame)[None])[0])
-        if len(self.buffer) < self.buffer.maxlen:
-            return None
-        return str(self.method.predict_features(np.stack(self.buffer)[None])[0])
+    return np.concatenate([np.asarray(forward(x[i : i + batch])) for i in range(0, len(x), batch)])

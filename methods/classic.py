@@ -1,8 +1,8 @@
 """The classic detector: movement.js's background subtraction and histogram rules.
 
-Two methods share one pipeline (``_movement.py``): resize to 400 x 300, luma grayscale,
-absolute difference with the empty-scene frame, threshold at 50, column and row
-histograms.
+Both methods read the engine's :class:`~harness.api.Silhouette` features: the frame resized
+to 400 x 300, luma grayscale, absolute difference with the empty-scene frame, threshold at
+50, column and row histograms.
 
 - ``classic-faithful`` applies movement.js's hand-set rules and maps its gestures onto the
   harness's fine labels (the table is ``_movement.GESTURE_TO_FINE``). It learns nothing.
@@ -16,13 +16,11 @@ side is on the image's left. With a mirrored (selfie) camera every side is swapp
 variant learns sides from its training labels, so it needs no such switch.
 
 The background is the recording's empty-scene frame; without one it is estimated from
-the recording's first frames (``harness.background``) and kept per recording, as
-movement.js keeps its first frame.
+the recording's first frames and kept per recording, as movement.js keeps its first frame.
 """
 
 from __future__ import annotations
 
-import _movement as mv
 import numpy as np
 import sklearn
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -31,38 +29,32 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, GroupKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from tqdm.auto import tqdm
 
-from harness import cache
-from harness.api import Method, swap_side
+from harness.api import FeatureMethod, Silhouette, split_histograms, swap_side
+
+from . import _movement as mv
 
 
-class _Classic(Method):
-    """What both variants share: the silhouette of a sample and the explanation image."""
+class _Classic(FeatureMethod):
+    """What both variants share: the silhouette extractor and the explanation image."""
 
     tasks = ("punch-binary", "punch-kick-other", "posture")
-    input = "frame"
-    needs_background = True
-    requirements = ()
     shows_box = False  # the tuned variant draws the box its features are normalised by
 
-    def _histograms(self, samples, i: int):
-        recording = samples.recording(i)
-        frame = mv.check_frame(samples.frame(i), f"frame {i} of {recording.id}")
-        if frame.shape != recording.frames.shape[1:]:
-            raise ValueError(f"classic: frame {i} of {recording.id} has shape {frame.shape}")
-        background = mv.background_gray(recording, self.background, self.background_frames)
-        mask = mv.silhouette(frame, background)
-        return mask, *mv.histograms(mask)
+    @property
+    def extractor(self) -> Silhouette:
+        return Silhouette(self.background, self.background_frames)
 
     def explain(self, samples, i: int) -> np.ndarray:
         """RGB image: frame, silhouette, both histograms with the rule lines, decision."""
-        mask, columns, rows = self._histograms(samples, i)
+        recording, frame = samples.recording(i), samples.frame(i)
+        mask = self.extractor.mask(frame, self.extractor.background_of(recording))
+        columns, rows = split_histograms(self.features_of(samples.subset(np.array([i])))[0])
         reading = mv.rules(columns, rows)
         label = self.predict(samples.subset(np.array([i])).without_labels())[0]
         text = f"{self.name}: {label}  (movement.js: {reading.gesture}, {reading.position})"
         box = mv.bounding_box(columns, rows) if self.shows_box else None
-        return mv.render(samples.frame(i), mask, columns, rows, reading, text, box)
+        return mv.render(frame, mask, columns, rows, reading, text, box)
 
 
 class ClassicFaithful(_Classic):
@@ -70,6 +62,7 @@ class ClassicFaithful(_Classic):
 
     name = "classic-faithful"
     description = "movement.js port: silhouette histograms + hand-set rules (no learning)"
+    stateful = True  # played live, movement.js's warm-up guard decides when it reports
 
     def __init__(
         self,
@@ -86,22 +79,19 @@ class ClassicFaithful(_Classic):
 
     def fit(self, train):
         self.classes_ = np.asarray(train.task.classes, dtype=object)
+        self.task_ = train.task
         return self
 
     def _fine(self, columns: np.ndarray, rows: np.ndarray) -> str:
         fine = mv.fine_label(mv.rules(columns, rows))
         return swap_side(fine) if self.mirrored else fine
 
-    def predict(self, samples) -> np.ndarray:
-        task = samples.task
-        labels = [
-            task.map_label(self._fine(*self._histograms(samples, i)[1:]))
-            for i in range(len(samples))
-        ]
-        return np.asarray(labels, dtype=object)
+    def predict_features(self, features: np.ndarray) -> np.ndarray:
+        columns, rows = split_histograms(features)
+        return self.task_.map_labels(self._fine(c, r) for c, r in zip(columns, rows, strict=True))
 
-    def predict_stream(self, recording) -> np.ndarray:
-        """Per-frame fine labels of a take played live, with movement.js's guards.
+    def predict_stream(self, samples) -> np.ndarray:
+        """Labels of a take played live, with movement.js's guards.
 
         movement.js samples the camera ``stream_fps`` times a second (5; None = every
         frame), skips its first processed frame, and reports only after 48 consecutive
@@ -109,19 +99,18 @@ class ClassicFaithful(_Classic):
         changes, so the game keeps the last reported gesture: every frame carries the
         last report, ``"stand"`` before the first.
         """
+        recording = samples.recordings[int(samples.rec[0])]
         step = 1 if not self.stream_fps else max(1, round(recording.fps / self.stream_fps))
-        background = mv.background_gray(recording, self.background, self.background_frames)
-        labels = np.empty(len(recording), dtype=object)
+        columns, rows = split_histograms(self.features_of(samples))
+        labels = np.empty(len(samples), dtype=object)
         current, quiet = "stand", 0
-        for t in range(len(recording)):
+        for i, t in enumerate(samples.end):
             if t % step == 0 and t > 0:  # movement.js only primes on its first frame
-                mask = mv.silhouette(recording.frames[t], background)
-                columns, rows = mv.histograms(mask)
-                quiet = quiet + 1 if columns.sum() <= mv.MOTION_LIMIT else 0
+                quiet = quiet + 1 if columns[i].sum() <= mv.MOTION_LIMIT else 0
                 if quiet >= mv.QUIET_FRAMES:
-                    current = self._fine(columns, rows)
-            labels[t] = current
-        return labels
+                    current = self._fine(columns[i], rows[i])
+            labels[i] = current
+        return self.task_.map_labels(labels)
 
 
 class ClassicTuned(_Classic):
@@ -168,33 +157,15 @@ class ClassicTuned(_Classic):
             f"classic-tuned: unknown classifier {self.classifier!r}; use kernel, logreg or hgb"
         )
 
-    def _recording_features(self, recording) -> np.ndarray:
-        """Features of every frame of a take, cached on disk by content and code."""
-
-        def compute():
-            background = mv.background_gray(recording, self.background, self.background_frames)
-            rows = []
-            for frame in tqdm(
-                recording.frames, desc=f"silhouettes {recording.id}", leave=False, disable=None
-            ):
-                columns, row_hist = mv.histograms(mv.silhouette(frame, background))
-                rows.append(mv.features(columns, row_hist, self.n_bins))
-            return np.asarray(rows, dtype=np.float32)
-
-        key = cache.key_of(
-            recording.fingerprint,
-            self.background,
-            self.background_frames,
-            self.n_bins,
-            cache.code_hash(mv),
+    def _shape_features(self, histograms: np.ndarray) -> np.ndarray:
+        """Box-normalised histograms and box shape (float64, one row per frame)."""
+        columns, rows = split_histograms(histograms)
+        return np.stack(
+            [mv.features(c, r, self.n_bins) for c, r in zip(columns, rows, strict=True)]
         )
-        return cache.cached_array("classic-features", key, compute, mmap=False)
 
     def fit(self, train):
-        features = np.empty((len(train), 2 * self.n_bins + len(mv.SHAPE_FEATURES)), np.float32)
-        for r in np.unique(train.rec):
-            at = train.rec == r
-            features[at] = self._recording_features(train.recordings[r])[train.end[at]]
+        features = self._shape_features(self.features_of(train)).astype(np.float32)
         model, grid = self._search_space(len(train))
         n_groups = len(np.unique(train.groups))
         mv.single_threaded()
@@ -208,26 +179,14 @@ class ClassicTuned(_Classic):
         self.classes_ = self.model_.classes_
         return self
 
-    def _features(self, samples) -> np.ndarray:
-        return np.stack(
-            [
-                mv.features(*self._histograms(samples, i)[1:], self.n_bins)
-                for i in range(len(samples))
-            ]
-        )
-
-    def predict(self, samples) -> np.ndarray:
-        features = self._features(samples)
+    def predict_features(self, features: np.ndarray) -> np.ndarray:
+        x = self._shape_features(features)
         mv.single_threaded()
         with sklearn.config_context(assume_finite=True):
-            return np.asarray(self.model_.predict(features), dtype=object)
+            return np.asarray(self.model_.predict(x), dtype=object)
 
-    def predict_proba(self, samples) -> np.ndarray:
-        features = self._features(samples)
+    def proba_of_features(self, features: np.ndarray) -> np.ndarray:
+        x = self._shape_features(features)
         mv.single_threaded()
         with sklearn.config_context(assume_finite=True):
-            proba = self.model_.predict_proba(features)
-        order = [
-            list(self.classes_).index(c) if c in self.classes_ else -1 for c in samples.classes
-        ]
-        return np.where(np.asarray(order) >= 0, proba[:, order], 0.0)
+            return self.model_.predict_proba(x)

@@ -4,10 +4,10 @@ Recipe
 ------
 1. Per-frame features of each window from the frozen backbone (MobileNet v1 0.25 at
    56x100, 256-d by default). ``features="person"`` (default) embeds a crop around the
-   performer and its mirror image, keeping posture and side apart (see ``_crops.py``);
-   ``features="frame"`` embeds the whole frame (the cached features of
-   :mod:`harness.features`). With ``mirror`` every training window is also learned
-   mirrored (``_left``/``_right`` labels swapped).
+   performer and its mirror image, keeping posture and side apart (the engine's
+   :class:`~harness.api.PersonCrop`); ``features="frame"`` embeds the whole frame. With
+   ``mirror`` every training window is also learned mirrored (``_left``/``_right`` labels
+   swapped).
 2. Standardise each frame's features (mean and spread of the training frames) and append
    the frame-to-frame differences, which carry the motion.
 3. LSTM(units) -> dropout -> softmax over the action classes; Adam, class-balanced
@@ -28,26 +28,22 @@ frame's crop and embedding (two backbone passes with ``features="person"``) plus
 
 from __future__ import annotations
 
-import _crops
 import numpy as np
-from _sequence import FrameStream, build_lstm, mirrored, prepare, probabilities, traced_forward
-from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.model_selection import GroupShuffleSplit
 
-from harness.api import Method, Samples, swap_sides
+from harness.api import FeatureMethod, PersonCrop, Samples, WholeFrame
+
+from ._mobilenet_head import traced_forward
+from ._sequence import build_lstm, prepare, probabilities
 
 
-class MobileNetLSTM(Method):
+class MobileNetLSTM(FeatureMethod):
     """CNN features of a window of frames -> LSTM -> action class."""
 
     name = "mobilenet-lstm"
     tasks = ("action",)
     input = "clip"
-    # The default person crop is found by differencing with the empty scene (estimated
-    # from the take's first frames when a recording has none).
-    needs_background = True
     requirements = ("tensorflow",)
-    weights = ("mobilenet_2_5_224_tf_no_top.h5",)
     description = "frozen MobileNet 0.25 features of the last n frames (+ differences) -> LSTM"
 
     def __init__(
@@ -81,32 +77,15 @@ class MobileNetLSTM(Method):
         self.validation_fraction = validation_fraction
         self.random_state = random_state
 
-    # -- features -------------------------------------------------------------------------
-    def _features(self, samples: Samples) -> np.ndarray:
-        if self.features == "person":
-            return _crops.window_crop_features(samples, self.backbone)
-        if self.features == "frame":
-            from harness.features import sample_features
-
-            return sample_features(samples, self.backbone)
-        raise ValueError(
-            f"{self.name}: features must be 'person' or 'frame', not {self.features!r}"
-        )
-
-    def _training_data(self, train: Samples):
-        x, y, groups = self._features(train), np.asarray(train.y, object), train.groups
-        if self.mirror:
-            if self.features == "person":  # exact and free: the antisymmetric half flips sign
-                x_flip = _crops.mirror_features(x)
-            else:
-                mirrors = [mirrored(r) for r in train.recordings]
-                flipped = Samples(train.task, mirrors, train.rec, train.end, train.window)
-                x_flip = self._features(flipped)
-            x = np.concatenate([x, x_flip])
-            y_flip = [train.task.map_label(label) for label in swap_sides(y)]
-            y = np.concatenate([y, np.asarray(y_flip, object)])
-            groups = np.concatenate([groups, groups])
-        return x, y, groups
+    @property
+    def extractor(self):
+        """The person crop (found against the empty scene, estimated from the take's first
+        frames when a recording has none) or the whole frame."""
+        if self.features not in ("person", "frame"):
+            raise ValueError(
+                f"{self.name}: features must be 'person' or 'frame', not {self.features!r}"
+            )
+        return (PersonCrop if self.features == "person" else WholeFrame)(self.backbone)
 
     def _validation_split(self, groups: np.ndarray):
         """Train / validation indices with disjoint subjects (None: too few subjects)."""
@@ -125,7 +104,7 @@ class MobileNetLSTM(Method):
         if train.window < 2:
             raise ValueError(f"{self.name} needs windows of 2+ frames, got {train.window}")
         keras.utils.set_random_seed(self.random_state)
-        x, y, groups = self._training_data(train)
+        x, y, groups = self.training_data(train, self.mirror)
         self.window_ = train.window
         self.classes_ = np.asarray([c for c in train.classes if c in set(y)], dtype=object)
         frames = x.reshape(-1, x.shape[-1])
@@ -170,71 +149,11 @@ class MobileNetLSTM(Method):
         self._forward = None
         return self
 
-    def predict_features(self, features: np.ndarray) -> np.ndarray:
-        """Labels of windows given as per-frame features (N, window, dim)."""
-        return self.classes_[self._proba_of_features(features).argmax(axis=1)]
-
-    def _proba_of_features(self, features: np.ndarray) -> np.ndarray:
+    def proba_of_features(self, features: np.ndarray) -> np.ndarray:
+        """Probabilities (N, len(classes_)) of windows given as per-frame features."""
         if getattr(self, "_forward", None) is None:
             self._forward = traced_forward(self.model_)
-        x = prepare(features, self.mean_, self.scale_, self.deltas)
-        return probabilities(self._forward, x)
-
-    def predict_proba(self, samples: Samples) -> np.ndarray:
-        """Class probabilities in ``samples.classes`` order (0 for classes never trained)."""
-        if samples.window != self.window_:
-            raise ValueError(
-                f"{self.name} was fitted on windows of {self.window_} frames, "
-                f"got {samples.window}; use the same --window for fit and predict"
-            )
-        proba = self._proba_of_features(self._features(samples))
-        out = np.zeros((len(samples), len(samples.classes)), np.float32)
-        columns = [list(samples.classes).index(c) for c in self.classes_]
-        out[:, columns] = proba
-        return out
-
-    def predict(self, samples: Samples) -> np.ndarray:
-        return self.predict_features(self._features(samples))
-
-    def predict_stream(self, recording) -> np.ndarray:
-        """The label at every frame of a take (None before the first full window).
-
-        Gives what :meth:`stream` pushed frame by frame gives (same features, same
-        windows), but batched over the take's cached features.
-        """
-        if self.features == "person":
-            features = _crops.recording_crop_features(recording, self.backbone)
-        else:
-            from harness.features import recording_features
-
-            features = recording_features(recording, self.backbone)
-        features = np.asarray(features)
-        out = np.full(len(features), None, dtype=object)
-        if len(features) >= self.window_:
-            windows = sliding_window_view(features, self.window_, axis=0).transpose(0, 2, 1)
-            out[self.window_ - 1 :] = self.predict_features(windows)
-        return out
-
-    def stream(self, recording) -> FrameStream:
-        """A live stream for ``recording``'s scene: ``push(frame)`` per camera frame.
-
-        Only the scene's background is read from ``recording`` (taken once at start-up).
-        """
-        from harness.features import load_backbone
-
-        net = load_backbone(self.backbone)
-        if self.features == "person":
-            background = _crops.background_of(recording)
-            return FrameStream(self, lambda frames: _crops.embed_frames(frames, background, net))
-        return FrameStream(self, net.embed)
-
-    def warm_up(self) -> None:
-        from harness.features import load_backbone
-
-        load_backbone(self.backbone).embed(np.zeros((1, 56, 100, 3), np.uint8))
-        dim = len(self.mean_)
-        for n in (1, 32):  # trace both the single-window and the batched shapes
-            self.predict_features(np.zeros((n, self.window_, dim), np.float32))
+        return probabilities(self._forward, prepare(features, self.mean_, self.scale_, self.deltas))
 
     def __getstate__(self):
         state = dict(self.__dict__)
