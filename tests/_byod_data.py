@@ -14,9 +14,9 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from _plugins import plugin
 
 from harness import cache
-from harness.discovery import load_class
 from harness.recording import Recording
 from harness.tasks import get_task
 
@@ -69,7 +69,7 @@ def synthetic_recordings(
 def _mk_synth_quick() -> tuple:
     """mk-synth's quick renders, once per test process, from the usual render cache (tests
     point HARNESS_CACHE_DIR at a temporary folder; rendering anew each time would be slow)."""
-    cls = load_class("datasets", REPO / "datasets" / "mk_synth.py", "mk-synth")
+    cls = plugin("datasets", "mk-synth").cls
     changed = os.environ.get(cache.ENV_VAR)
     if _USUAL_CACHE is None:
         os.environ.pop(cache.ENV_VAR, None)

@@ -1,18 +1,22 @@
-"""Shared test settings: offline weights, a test plugin folder, small real data."""
+"""Shared test settings: offline weights, a test plugin folder, small real data.
+
+Tests live in folders that mirror the tree: ``engine/`` (the ``harness`` package),
+``methods/`` and ``datasets/`` (the plugins), plus the contract suite over every plugin.
+"""
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
+from _plugins import REPO, plugin  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[1]
 TEST_PLUGINS = REPO / "tests" / "plugins"
 # CI clones the repository beside a copy of shared/, so ../shared/weights is the offline copy
 # of the published weights. A user's own HARNESS_WEIGHTS_DIR wins.
 os.environ.setdefault("HARNESS_WEIGHTS_DIR", str(REPO.parent / "shared" / "weights"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("MPLBACKEND", "Agg")
 
 
 @pytest.fixture(scope="session")
@@ -26,7 +30,5 @@ def toy_dirs() -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def toy_recordings():
-    from harness.discovery import load_class
-
-    cls = load_class("datasets", TEST_PLUGINS / "datasets" / "toy.py", "toy")
-    return cls(profile="quick", seed=0).load()
+    toy = plugin("datasets", "toy", TEST_PLUGINS / "datasets")
+    return toy.cls(profile="quick", seed=0).load()

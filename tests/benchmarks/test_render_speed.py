@@ -9,6 +9,7 @@ used so that other processes on the machine do not count against the renderer.
 import time
 
 import pytest
+from _targets import meets_target
 
 from harness.synth.config import plan_takes, profile_config
 from harness.synth.render import draw_frames, render_take, stage_take
@@ -27,7 +28,7 @@ def test_draw_frames_at_least_300_per_second_per_core(benchmark, staged):
     assert frames.shape[1:] == (240, 320, 3)
     fps = len(frames) / benchmark.stats.stats.mean
     benchmark.extra_info["frames_per_second_per_core"] = round(fps, 1)
-    assert fps >= TARGET_FPS, f"{fps:.0f} frames/s per core, target {TARGET_FPS}"
+    meets_target(benchmark, 1 / TARGET_FPS, median=1 / fps)  # seconds per frame
 
 
 @pytest.mark.benchmark(group="mk-synth", timer=time.process_time, min_rounds=3)
@@ -36,4 +37,4 @@ def test_whole_take_including_room_and_plan(benchmark):
     take = benchmark.pedantic(render_take, args=(spec,), rounds=3, warmup_rounds=0)
     fps = len(take.frames) / benchmark.stats.stats.mean
     benchmark.extra_info["frames_per_second_per_core"] = round(fps, 1)
-    assert fps >= TARGET_FPS, f"{fps:.0f} frames/s per core, target {TARGET_FPS}"
+    meets_target(benchmark, 1 / TARGET_FPS, median=1 / fps)  # seconds per frame

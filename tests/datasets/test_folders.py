@@ -15,13 +15,13 @@ from _byod_data import (
     write_folders,
     write_image,
 )
+from _plugins import plugin
 
-from harness.discovery import load_class
 from harness.samples import task_samples
 from harness.tasks import get_task
 
-REPO = Path(__file__).resolve().parents[1]
-Folders = load_class("datasets", REPO / "datasets" / "folders.py", "folders")
+REPO = Path(__file__).resolve().parents[2]
+Folders = plugin("datasets", "folders").cls
 
 
 @pytest.fixture(autouse=True)

@@ -8,21 +8,21 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _plugins import plugin as find_plugin
 
-from harness.discovery import load_class
 from harness.labels import ACTION_LABELS, KEYPOINT_NAMES, mirror
 from harness.synth import moves
 from harness.synth.config import SynthConfig, TakeSpec, plan_takes, profile_config
 from harness.synth.render import pose_take, render_take, stage_take
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 MOVE_LABELS = set(ACTION_LABELS) - {"empty"}
 W, H = 320, 240
 
 
 @pytest.fixture(scope="module")
 def plugin():
-    return load_class("datasets", REPO / "datasets" / "mk_synth.py", "mk-synth")
+    return find_plugin("datasets", "mk-synth").cls
 
 
 @pytest.fixture(scope="module")

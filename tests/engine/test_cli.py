@@ -10,7 +10,7 @@ import pytest
 
 from harness.results import RESULT_COLUMNS
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def harness(*args, cwd=REPO):

@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from _byod_data import synthetic_recordings, tree_state, write_video
+from _plugins import plugin
 
-from harness.discovery import load_class
 from harness.tools.check import check_dataset
 from harness.tools.media import read_image, read_video
 from harness.tools.record import record
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 FPS = 10  # frames per second of the source video: 1 s of countdown = 10 frames
 MOVES = ["punch_left", "front_kick_left", "squat"]
 
@@ -80,7 +80,7 @@ def test_clips_dataset_loads_recorded_sessions_of_two_people(tmp_path):
     report = check_dataset(out)
     assert report.ok, report.format()
     assert report.subjects == {"ann": 3, "bob": 3}
-    dataset = load_class("datasets", REPO / "datasets" / "clips.py", "clips")(arg=str(out))
+    dataset = plugin("datasets", "clips").create(arg=str(out))
     loaded = dataset.load()
     assert dataset.subjects_known is True
     assert [(r.subject, r.labels[0]) for r in loaded] == [

@@ -7,8 +7,9 @@ import sys
 
 import pytest
 
+from harness.errors import UsageError
 from harness.results import RESULT_COLUMNS
-from harness.runner import RunConfig, UsageError, run
+from harness.runner import RunConfig, run
 
 
 def toy_run(toy_dirs, out, **overrides):
@@ -75,7 +76,7 @@ def test_folds_never_share_a_subject_between_training_and_testing(
     toy_dirs, toy_recordings, tmp_path
 ):
     from harness.discovery import discover
-    from harness.runner import plan
+    from harness.plan import plan
 
     methods = [p for p in discover("methods", [toy_dirs["methods"]]) if p.name == "chance"]
     config = RunConfig(progress=False)

@@ -11,7 +11,7 @@ import pytest
 
 from harness import weights
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+SHARED = Path(__file__).resolve().parents[3] / "shared"
 IMAGES = SHARED / "images"
 
 
@@ -80,7 +80,7 @@ def _need(filename: str) -> Path:
 def test_keras_mobilenet_025_loads_218544_trained_parameters():
     pytest.importorskip("tensorflow")
     _need("mobilenet_2_5_224_tf_no_top.h5")
-    from harness.features import import_tensorflow, load_backbone
+    from harness.api import import_tensorflow, load_backbone
 
     import_tensorflow()
     import keras

@@ -1,20 +1,18 @@
 """classic-faithful: movement.js's silhouette, histograms and rules on hand-made shapes."""
 
-from pathlib import Path
-
 import cv2
 import numpy as np
 import pytest
+from _plugins import helper, plugin
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harness.api import Recording, get_task
-from harness.discovery import load_class, load_module
-from harness.samples import task_samples
+from harness.extractors.silhouette import gray, histograms, silhouette
+from harness.samples import Samples, task_samples
 
-METHODS = Path(__file__).resolve().parents[1] / "methods"
-mv = load_module(METHODS / "_movement.py", "methods")
-Faithful = load_class("methods", METHODS / "classic.py", "classic-faithful")
+mv = helper("methods", "_movement.py")
+Faithful = plugin("methods", "classic-faithful").cls
 
 
 def figure(kind: str) -> np.ndarray:
@@ -42,7 +40,7 @@ KINDS = ("empty", "stand", "punch_right", "punch_left", "kick_right", "kick_left
 
 
 def read(mask: np.ndarray):
-    return mv.rules(*mv.histograms(mask))
+    return mv.rules(*histograms(mask))
 
 
 def test_upright_bar_is_stand_in_the_middle():
@@ -136,7 +134,7 @@ def plain_histograms(mask):
 @given(seed=st.integers(0, 2**32 - 1), density=st.floats(0.0, 1.0))
 def test_vectorised_histograms_equal_a_plain_loop(seed, density):
     mask = (np.random.default_rng(seed).random((300, 400)) < density).astype(np.uint8)
-    columns, rows = mv.histograms(mask * 255)
+    columns, rows = histograms(mask * 255)
     expected_columns, expected_rows = plain_histograms(mask)
     np.testing.assert_array_equal(columns, expected_columns)
     np.testing.assert_array_equal(rows, expected_rows)
@@ -148,7 +146,7 @@ def test_silhouette_thresholds_luma_difference_at_fifty():
     frame[:, :100] = 149  # difference 49: background
     frame[:, 100:200] = 150  # difference 50: foreground
     frame[:, 200:300] = (100, 100, 255)  # pure blue: luma moves by only 0.0722 * 155
-    mask = mv.silhouette(frame, mv.gray(background))
+    mask = silhouette(frame, gray(background))
     assert mask[:, :100].max() == 0 and mask[:, 100:200].min() == 1
     assert mask[:, 200:300].max() == 0
 
@@ -163,12 +161,12 @@ def test_silhouette_thresholds_luma_difference_at_fifty():
 )
 def test_wrong_frame_dtype_or_shape_gets_clear_error(frame, match):
     with pytest.raises(ValueError, match=match):
-        mv.silhouette(frame, np.zeros((300, 400), np.uint8))
+        silhouette(frame, np.zeros((300, 400), np.uint8))
 
 
 def test_background_of_wrong_size_gets_clear_error():
     with pytest.raises(ValueError, match="background"):
-        mv.silhouette(np.zeros((300, 400, 3), np.uint8), np.zeros((480, 640), np.uint8))
+        silhouette(np.zeros((300, 400, 3), np.uint8), np.zeros((480, 640), np.uint8))
 
 
 def make_recording(kinds, repeat=3, subject="s0", with_background=True, size=(480, 640)):
@@ -223,12 +221,21 @@ def test_faithful_estimates_background_when_take_has_none():
     assert (predicted == samples.y).mean() == 1.0
 
 
+def stream(method, recording):
+    """The method's labels over every frame of ``recording`` played live."""
+    posture = get_task("posture")
+    every = Samples(posture, [recording], np.zeros(len(recording), int), np.arange(len(recording)))
+    return method.fit(task_samples([recording], posture)).predict_stream(every)
+
+
 def test_stream_reports_only_after_48_quiet_frames():
-    recording = make_recording(("stand",) * 10 + ("punch_right",) * 10, repeat=5)
-    labels = Faithful(stream_fps=None).predict_stream(recording)
+    # A punch from the first frame on: a guard shorter than 48 frames would report it early.
+    recording = make_recording(("punch_right",) * 10 + ("stand",) * 10, repeat=5)
+    labels = stream(Faithful(stream_fps=None), recording)
     # Frame 0 primes; frames 1..48 are counted; the 48th quiet frame reports.
     assert set(labels[:48]) == {"stand"}
-    assert list(labels[50:]) == ["punch_right"] * 50
+    assert list(labels[48:50]) == ["punch_right"] * 2
+    assert list(labels[50:]) == ["stand"] * 50  # once reporting, every quiet frame reports
 
 
 def test_stream_guard_restarts_after_a_lighting_change():
@@ -238,7 +245,7 @@ def test_stream_guard_restarts_after_a_lighting_change():
     flashed = Recording(
         "flash", frames, recording.labels, "s0", fps=5.0, background=recording.background
     )
-    labels = Faithful(stream_fps=None).predict_stream(flashed)
+    labels = stream(Faithful(stream_fps=None), flashed)
     # The punch stays the game's state until 48 quiet frames after the flash.
     assert set(labels[50 : 60 + mv.QUIET_FRAMES]) == {"punch_right"}
     assert labels[60 + mv.QUIET_FRAMES] == "stand"
@@ -247,7 +254,7 @@ def test_stream_guard_restarts_after_a_lighting_change():
 def test_stream_samples_five_times_a_second():
     recording = make_recording(("punch_right",) * 70, repeat=3)  # 210 frames at 15 fps
     recording.fps = 15.0
-    labels = Faithful().predict_stream(recording)
+    labels = stream(Faithful(), recording)
     # One frame in three is processed; the 48th counted one is processed frame 48.
     assert int(np.argmax(labels == "punch_right")) == 48 * 3
 

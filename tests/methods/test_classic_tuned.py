@@ -1,18 +1,16 @@
 """classic-tuned: box-normalised histogram features and a classifier tuned per subject."""
 
-from pathlib import Path
-
 import cv2
 import numpy as np
 import pytest
+from _plugins import REPO, helper, plugin
 
 from harness.api import Recording, get_task
-from harness.discovery import load_class, load_module
+from harness.extractors.silhouette import histograms
 from harness.samples import task_samples
 
-REPO = Path(__file__).resolve().parents[1]
-mv = load_module(REPO / "methods" / "_movement.py", "methods")
-Tuned = load_class("methods", REPO / "methods" / "classic.py", "classic-tuned")
+mv = helper("methods", "_movement.py")
+Tuned = plugin("methods", "classic-tuned").cls
 
 POSTURES = ("empty", "stand", "punch_left", "punch_right", "kick_left", "kick_right", "squat")
 
@@ -81,15 +79,15 @@ def test_features_ignore_where_the_silhouette_stands():
     rng = np.random.default_rng(0)
     left = person("punch_right", 150, 1.0, rng)
     right = np.roll(left, 100, axis=1)
-    a = mv.features(*mv.histograms(left), n_bins=16)
-    b = mv.features(*mv.histograms(right), n_bins=16)
+    a = mv.features(*histograms(left), n_bins=16)
+    b = mv.features(*histograms(right), n_bins=16)
     np.testing.assert_allclose(a[:32], b[:32])  # both histograms: the same
     assert b[32 + mv.SHAPE_FEATURES.index("centre_x")] > a[32 + mv.SHAPE_FEATURES.index("centre_x")]
 
 
 def test_features_of_an_empty_mask_are_finite():
     empty = np.zeros((300, 400), np.uint8)
-    assert np.isfinite(mv.features(*mv.histograms(empty))).all()
+    assert np.isfinite(mv.features(*histograms(empty))).all()
 
 
 def test_resample_keeps_the_mean_of_a_histogram():
@@ -102,7 +100,7 @@ def test_bounding_box_ignores_a_speck_of_noise():
     mask = np.zeros((300, 400), np.uint8)
     mask[50:250, 150:250] = 1
     mask[5, 5] = 1
-    x0, x1, y0, y1 = mv.bounding_box(*mv.histograms(mask))
+    x0, x1, y0, y1 = mv.bounding_box(*histograms(mask))
     # At most 1 % of the mass is trimmed per side: the box hugs the block, not the speck.
     assert 148 <= x0 <= 152 and 248 <= x1 <= 250 and 48 <= y0 <= 52 and 248 <= y1 <= 250
 
@@ -142,7 +140,7 @@ def test_tuned_beats_chance_on_mk_synth_held_out_subject(monkeypatch):
     from sklearn.metrics import f1_score
 
     monkeypatch.delenv("HARNESS_CACHE_DIR")  # the rendered dataset lives in the user's cache
-    dataset = load_class("datasets", MK_SYNTH, "mk-synth")(arg="clean", profile="quick", seed=0)
+    dataset = plugin("datasets", "mk-synth").create(arg="clean", profile="quick", seed=0)
     samples = task_samples(dataset.load(), get_task("punch-kick-other"))
     held_out = samples.groups == np.unique(samples.groups)[-1]
     method = Tuned(random_state=0).fit(samples.subset(~held_out))

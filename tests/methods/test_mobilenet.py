@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import numpy as np
 import pytest
+from _plugins import REPO, helper, plugin
 from sklearn.base import clone
 from sklearn.dummy import DummyClassifier
 from sklearn.metrics import f1_score
 
-from harness import cache, discovery, weights
-from harness.api import get_task
+from harness import cache, weights
+from harness.api import get_task, load_backbone
 from harness.runner import RunConfig, run
 from harness.samples import task_samples
 from harness.splits import in_subjects, subject_folds
 
-REPO = Path(__file__).resolve().parents[1]
-PLUGIN = REPO / "methods" / "mobilenet.py"
-MobileNet = discovery.load_class("methods", PLUGIN, "mobilenet")
-MobileNetBlog = discovery.load_class("methods", PLUGIN, "mobilenet-blog")
+MobileNet = plugin("methods", "mobilenet").create
+MobileNetBlog = plugin("methods", "mobilenet-blog").create
 # The blog's 100 x 56 input leaves a performer a few pixels wide; on mk-synth quick (two or
 # three training subjects) it barely beats chance, so the fit tests use the full frame.
 BACKBONE = "mobilenet-0.25@240x320"
@@ -56,10 +54,9 @@ def test_presets_store_the_published_and_the_sound_settings():
     assert clone(MobileNet(threshold=0.7)).get_params()["threshold"] == 0.7
 
 
-def test_without_weights_both_presets_are_unavailable_with_one_line(no_weights):
-    for cls in (MobileNet, MobileNetBlog):
-        available, reason = cls.availability()
-        assert not available
+def test_without_weights_every_preset_is_unavailable_with_one_line(no_weights):
+    for name in ("mobilenet", "mobilenet-blog", "mobilenet-fullframe", "mobilenet-person"):
+        reason = plugin("methods", name).create().missing_reason()
         assert "mobilenet_2_5_224_tf_no_top.h5" in reason and "\n" not in reason
 
 
@@ -92,8 +89,7 @@ def _recordings(toy_recordings):
     path = REPO / "datasets" / "mk_synth.py"
     if not path.exists():
         return toy_recordings
-    cls = discovery.load_class("datasets", path, "mk-synth")
-    return cls(arg="clean", profile="quick", seed=0).load()
+    return plugin("datasets", "mk-synth").create(arg="clean", profile="quick", seed=0).load()
 
 
 def _split(recordings, task_name: str, max_train: int = 3000):
@@ -108,8 +104,8 @@ def _split(recordings, task_name: str, max_train: int = 3000):
 @pytest.fixture(scope="module")
 def data(toy_recordings):
     pytest.importorskip("tensorflow")
-    available, reason = MobileNet.availability()
-    if not available:
+    reason = MobileNet().missing_reason()
+    if reason:
         pytest.skip(reason)
     return _recordings(toy_recordings)
 
@@ -175,7 +171,18 @@ def test_blog_preset_trains_with_its_published_loss_and_batch(data):
     train, test = _split(data, "punch-kick-other", max_train=1500)
     method = MobileNetBlog(epochs=3, copies=2, augment_every=8, random_state=0).fit(train)
     assert method.epochs_ == 3
+    # a batch is 10 % of the training set (the augmented copies: the blog kept no originals)
+    assert method.batch_size_ == round(0.1 * method.n_train_)
     assert set(method.predict(test.without_labels())) <= set(test.classes)
+    # the loss is the published one: the same fit with cross-entropy gives another model
+    # (a faster rate than the blog's 1e-6, so that three epochs move the weights visibly)
+    fits = [
+        MobileNetBlog(epochs=3, copies=2, augment_every=8, learning_rate=1e-3, loss=loss)
+        for loss in ("blog-sigmoid", "crossentropy")
+    ]
+    some = test.subset(np.arange(20)).without_labels()
+    blog, other = (m.fit(train).predict_proba(some) for m in fits)
+    assert np.abs(blog - other).max() > 1e-2
 
 
 @pytest.mark.deep
@@ -190,8 +197,6 @@ def test_same_seed_gives_the_same_model(data):
 @pytest.mark.deep
 @pytest.mark.slow
 def test_fine_tuning_trains_a_copy_of_the_top_blocks_and_predicts_from_frames(data):
-    from harness.features import load_backbone
-
     shared = load_backbone("mobilenet-0.25").model
     before = [w.copy() for w in shared.get_weights()]
     train, test = _split(data, "punch-kick-other", max_train=300)
@@ -209,11 +214,7 @@ def test_fine_tuning_trains_a_copy_of_the_top_blocks_and_predicts_from_frames(da
 
 @pytest.mark.deep
 def test_fine_tuned_model_keeps_batch_norm_in_inference_mode_and_unfreezes_only_the_top(data):
-    import sys
-
-    sys.path.insert(0, str(REPO / "methods"))  # the plugin's helper, as discovery allows
-    import _mobilenet_head as head
-
+    head = helper("methods", "_mobilenet_head.py")
     model = head.fine_tuned_model("mobilenet-0.25", head.make_head(256, 3), blocks=2)
     x = np.random.default_rng(0).integers(0, 255, (4, 56, 100, 3), dtype=np.uint8)
     np.testing.assert_allclose(model(x, training=True), model(x, training=False), atol=1e-5)

@@ -3,27 +3,20 @@
 from __future__ import annotations
 
 import copy
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from _plugins import REPO, helper, plugin
 from sklearn.dummy import DummyClassifier
 from sklearn.metrics import f1_score
 
-from harness import discovery
+from harness import streaming_eval
 from harness.api import Recording, get_task
 from harness.samples import task_samples
 from harness.splits import in_subjects, subject_folds
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "methods"))  # the plugin's helper module, as discovery allows
-import _crops  # noqa: E402
-import _sequence  # noqa: E402
-
-MobileNetLSTM = discovery.load_class(
-    "methods", REPO / "methods" / "mobilenet_lstm.py", "mobilenet-lstm"
-)
+_sequence = helper("methods", "_sequence.py")
+MobileNetLSTM = plugin("methods", "mobilenet-lstm").cls
 ACTION = get_task("action")
 
 
@@ -36,17 +29,6 @@ def test_prepare_standardises_and_appends_frame_differences():
     assert _sequence.prepare(features, 0, 1, deltas=False).shape == (1, 3, 2)
 
 
-def test_mirrored_take_flips_frames_and_swaps_sides_without_copying():
-    frames = np.zeros((2, 4, 6, 3), np.uint8)
-    frames[:, :, 0] = 255  # a bright left image column
-    take = Recording("t", frames, ["punch_left", "roundhouse_kick_right"], "s1")
-    mirror = _sequence.mirrored(take)
-    assert list(mirror.labels) == ["punch_right", "roundhouse_kick_left"]
-    assert (mirror.frames[:, :, -1] == 255).all() and (mirror.frames[:, :, 0] == 0).all()
-    assert np.shares_memory(mirror.frames, take.frames)
-    assert mirror.fingerprint != take.fingerprint and mirror.subject == "s1"
-
-
 def test_parameters_are_stored_unchanged():
     method = MobileNetLSTM(units=16, epochs=3, mirror=False)
     assert method.get_params()["units"] == 16 and method.get_params()["mirror"] is False
@@ -57,8 +39,8 @@ def test_parameters_are_stored_unchanged():
 
 def _require_deep():
     pytest.importorskip("tensorflow")
-    available, reason = MobileNetLSTM.availability()
-    if not available:
+    reason = MobileNetLSTM().missing_reason()
+    if reason:
         pytest.skip(reason)
 
 
@@ -98,9 +80,7 @@ def test_leave_one_subject_out_on_mk_synth_quick_beats_a_stratified_dummy():
     path = REPO / "datasets" / "mk_synth.py"
     if not path.exists():
         pytest.skip("datasets/mk_synth.py is not in this checkout")
-    recordings = discovery.load_class("datasets", path, "mk-synth")(
-        arg="clean", profile="quick", seed=0
-    ).load()
+    recordings = plugin("datasets", "mk-synth").create(arg="clean", profile="quick", seed=0).load()
     samples = task_samples(recordings, ACTION, window=8)
     truth, ours, chance = [], [], []
     for train_subjects, test_subjects in subject_folds(samples.groups, 4, seed=0):
@@ -129,9 +109,13 @@ def test_streaming_a_take_equals_pushing_its_frames_one_by_one(fitted):
     method, _, _, recordings = fitted
     take = recordings[-1]
     frames = take.frames[:40]
-    short = Recording("short", np.ascontiguousarray(frames), take.labels[:40], take.subject)
-    batched = method.predict_stream(short)
-    stream = method.stream(short)
+    short = Recording(
+        "short", np.ascontiguousarray(frames), take.labels[:40], take.subject,
+        background=take.background,
+    )  # fmt: skip
+    one_take = task_samples([short], ACTION, window=method.window_)
+    batched = streaming_eval.take_predictions(method, one_take, 0)
+    stream = method.stream(ACTION, background=take.background)
     live = [stream.push(frame) for frame in short.frames]
     assert batched[: method.window_ - 1].tolist() == [None] * (method.window_ - 1)
     assert list(batched) == live
@@ -147,31 +131,6 @@ def test_one_window_from_raw_pixels_matches_the_cached_features(fitted):
     with cache.bypassed():  # the latency probe's path: crops and embeddings recomputed
         live = np.concatenate([method.predict_proba(some.subset([i])) for i in range(len(some))])
     np.testing.assert_allclose(live, cached, atol=1e-4)
-
-
-@pytest.mark.deep
-def test_mirror_features_are_the_features_of_the_mirrored_take(fitted):
-    _, _, _, recordings = fitted
-    take = recordings[0]
-    short = Recording(
-        "short",
-        np.ascontiguousarray(take.frames[:12]),
-        take.labels[:12],
-        take.subject,
-        background=take.background,
-    )
-    flipped = Recording(
-        "flipped",
-        np.ascontiguousarray(short.frames[:, :, ::-1]),
-        short.labels,
-        take.subject,
-        background=np.ascontiguousarray(take.background[:, ::-1]),
-    )
-    direct = _crops.recording_crop_features(short, "mobilenet-0.25")
-    mirror = _crops.recording_crop_features(flipped, "mobilenet-0.25")
-    # equal up to the crop box's rounding to whole pixels
-    error = np.abs(_crops.mirror_features(direct) - mirror).mean() / np.abs(direct).mean()
-    assert error < 0.1, error
 
 
 @pytest.mark.deep

@@ -1,24 +1,19 @@
-"""mobilenet-person: mirrored training features, and a tiny fit on held-out subjects."""
+"""mobilenet-person (a preset of mobilenet): mirrored training data, a tiny held-out fit."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
+from _plugins import REPO, plugin
 from sklearn.dummy import DummyClassifier
 from sklearn.metrics import f1_score
 
-from harness import cache, discovery
-from harness.api import get_task
+from harness import cache
+from harness.api import Recording, get_task
 from harness.samples import task_samples
 from harness.splits import in_subjects, subject_folds
 
-REPO = Path(__file__).resolve().parents[1]
-PLUGIN = REPO / "methods" / "mobilenet_person.py"
-MobileNetPerson = discovery.load_class("methods", PLUGIN, "mobilenet-person")
-module = sys.modules[MobileNetPerson.__module__]
+MobileNetPerson = plugin("methods", "mobilenet-person").create
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -29,20 +24,30 @@ def private_cache(tmp_path_factory):
         yield
 
 
-def test_mirrored_training_set_swaps_sides_and_flips_the_side_half():
-    x = np.arange(8, dtype=np.float32).reshape(2, 4)
-    y = np.asarray(["punch_left", "stand"], object)
-    x2, y2 = module.mirrored_training_set(x, y, get_task("posture"))
-    assert list(y2) == ["punch_left", "stand", "punch_right", "stand"]
-    np.testing.assert_array_equal(x2[2:, :2], x[:, :2])
-    np.testing.assert_array_equal(x2[2:, 2:], -x[:, 2:])
+def test_mirrored_training_data_swaps_sides_and_flips_the_side_half():
+    pytest.importorskip("tensorflow")
+    method = MobileNetPerson()
+    if method.missing_reason():
+        pytest.skip(method.missing_reason())
+    rng = np.random.default_rng(0)
+    frames = rng.integers(0, 255, (3, 60, 80, 3), np.uint8)
+    take = Recording("t", frames, ["punch_left", "stand", "stand"], "s1", background=frames[2])
+    train = task_samples([take], get_task("posture"))
+    x, y, groups = method.training_data(train, mirror=True)
+    assert list(y) == ["punch_left", "stand", "stand", "punch_right", "stand", "stand"]
+    half = x.shape[1] // 2
+    np.testing.assert_array_equal(x[3:, :half], x[:3, :half])  # the posture half stays
+    np.testing.assert_array_equal(x[3:, half:], -x[:3, half:])  # the side half flips sign
+    assert list(groups) == ["s1"] * 6
 
 
 def test_the_preset_needs_the_empty_scene_and_a_portrait_crop():
-    params = MobileNetPerson().get_params()
+    method = MobileNetPerson()
+    params = method.get_params()
     height, width = (int(v) for v in params["backbone"].split("@")[1].split("x"))
-    assert height > width and MobileNetPerson.needs_background
+    assert height > width and method.uses_background()
     assert params["learning_rate"] == 1e-3 and params["validation_fraction"] > 0
+    assert params["mirror"] and params["augment"] == "none"
 
 
 def _recordings(toy_recordings):
@@ -50,15 +55,14 @@ def _recordings(toy_recordings):
     path = REPO / "datasets" / "mk_synth.py"
     if not path.exists():
         return toy_recordings
-    cls = discovery.load_class("datasets", path, "mk-synth")
-    return cls(arg="clean", profile="quick", seed=0).load()
+    return plugin("datasets", "mk-synth").create(arg="clean", profile="quick", seed=0).load()
 
 
 @pytest.mark.deep
 def test_tiny_fit_beats_a_stratified_dummy_on_held_out_subjects(toy_recordings):
     pytest.importorskip("tensorflow")
-    available, reason = MobileNetPerson.availability()
-    if not available:
+    reason = MobileNetPerson().missing_reason()
+    if reason:
         pytest.skip(reason)
     samples = task_samples(_recordings(toy_recordings), get_task("punch-kick-other"))
     train_subjects, test_subjects = subject_folds(samples.groups, 3, seed=0)[0]

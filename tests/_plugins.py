@@ -1,0 +1,32 @@
+"""Finding the project's plugins from tests: by name, as discovery does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def plugin(kind: str, name: str, folder: Path | None = None):
+    """The discovered plugin entry ``name`` (``plugin("methods", "mobilenet-person")``).
+
+    ``entry.create(**params)`` makes an instance with its preset's parameters."""
+    from harness import discovery
+
+    folder = folder or REPO / kind
+    for path in sorted(Path(folder).glob("*.py")):
+        if path.name.startswith("_"):
+            continue
+        try:
+            return discovery.load_plugin(kind, path, name)
+        except LookupError:
+            continue
+    raise LookupError(f"no {kind[:-1]} {name!r} in {folder}")
+
+
+def helper(kind: str, filename: str):
+    """A plugin folder's helper module (``helper("methods", "_movement.py")``), the same
+    module object the plugins beside it import."""
+    from harness import discovery
+
+    return discovery.load_module(REPO / kind / filename, kind)
