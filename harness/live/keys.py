@@ -146,13 +146,14 @@ class KeyPresser:
     keyboard : an object with ``press(key)`` and ``release(key)``; by default pynput's
         keyboard controller when pynput imports and a display is present, else nothing.
         An injected keyboard receives key names as strings.
+    stream : where the one line saying why no keys are sent goes (stderr by default).
     """
 
     def __init__(self, key_map: Mapping[str, str], keyboard=None, stream=None):
         self.key_map = dict(key_map)
         self.held: set[str] = set()
         self.reason = None
-        if keyboard is not None:
+        if keyboard is not None or not self.key_map:  # no map: no keys asked for, nothing to say
             self._keyboard, self._keys = keyboard, {k: k for k in self.key_map.values()}
         else:
             self._keyboard, self._keys, self.reason = _pynput_keyboard(self.key_map.values())

@@ -117,6 +117,14 @@ def test_without_a_display_the_presser_does_nothing_and_says_why_once(monkeypatc
     assert lines == ["keys: not sending key presses: no display (DISPLAY is not set)"]
 
 
+def test_an_empty_map_asks_for_no_keyboard_and_says_nothing(monkeypatch, capsys):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    with KeyPresser({}) as presser:
+        presser.handle([_event("punch", "start")])
+    assert not presser.enabled and presser.reason is None
+    assert capsys.readouterr().err == ""
+
+
 def test_with_a_display_but_no_usable_pynput_the_reason_names_it(monkeypatch, capsys):
     monkeypatch.setenv("DISPLAY", ":4242")  # no X server there
     presser = KeyPresser({"punch": "a"})
