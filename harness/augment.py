@@ -43,9 +43,17 @@ def _blog_augmenter() -> iaa.Augmenter:
     def sometimes(aug):
         return iaa.Sometimes(0.5, aug)
 
+    # The blog's pad_mode=imgaug.ALL, spelled out: imgaug turns ALL into list(a set of
+    # strings), whose order changes with Python's hash seed from one process to the next,
+    # and so would the copies drawn from one (seed, key).
+    pad_modes = sorted(
+        ("constant", "edge", "linear_ramp", "maximum", "mean", "median", "minimum", "reflect")
+        + ("symmetric", "wrap")
+    )
+
     return iaa.Sequential(
         [
-            sometimes(iaa.CropAndPad(percent=(-0.05, 0.1), pad_mode=imgaug.ALL, pad_cval=(0, 255))),
+            sometimes(iaa.CropAndPad(percent=(-0.05, 0.1), pad_mode=pad_modes, pad_cval=(0, 255))),
             sometimes(
                 iaa.Affine(
                     scale={"x": (0.8, 1.2), "y": (0.8, 1.2)},
