@@ -70,6 +70,12 @@ def safe_name(text: str) -> str:
     return "".join(_safe_char(char) for char in text)
 
 
+def _printable(text) -> str:
+    """``text`` as one line of valid Unicode: safe names, line breaks shown as ``\\n`` (a
+    quoted CSV cell or a file name may hold one)."""
+    return safe_name(str(text)).replace("\r", "\\r").replace("\n", "\\n")
+
+
 def _safe_char(char: str) -> str:
     if "\udc80" <= char <= "\udcff":  # a byte that did not decode (surrogateescape)
         return f"%{ord(char) - 0xDC00:02X}"
@@ -129,10 +135,10 @@ class Layout:
         return [p for p in self.problems if p.severity == "warning"]
 
     def error(self, where, message: str, missing: bool = False) -> None:
-        self.problems.append(Problem("error", safe_name(str(where)), safe_name(message), missing))
+        self.problems.append(Problem("error", _printable(where), _printable(message), missing))
 
     def warn(self, where, message: str) -> None:
-        self.problems.append(Problem("warning", safe_name(str(where)), safe_name(message)))
+        self.problems.append(Problem("warning", _printable(where), _printable(message)))
 
     def raise_first_error(self) -> None:
         """Raise the first error as one line (FileNotFoundError for missing files)."""

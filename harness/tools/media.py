@@ -180,18 +180,33 @@ def read_image(path: Path) -> np.ndarray | None:
         return None
 
 
-def image_size(path: Path) -> tuple[int, int] | None:
-    """(width, height) from the image header without decoding it, or None if unreadable
-    (no such file, no header Pillow can parse, or larger than :func:`max_image_pixels`)."""
-    try:
-        header = _header(Path(path))
-    except (FileNotFoundError, UnreadableFile):
-        return None
+def read_image_size(path: Path) -> tuple[int, int]:
+    """(width, height) from the image header without decoding it, as OpenCV will return the
+    image (turned upright by its EXIF orientation).
+
+    Raises
+    ------
+    FileNotFoundError : no such file.
+    UnreadableFile : no header Pillow can parse, larger than :func:`max_image_pixels`, or it
+        cannot be opened; one line naming the file.
+    """
+    path = Path(path)
+    header = _header(path)
     if header is None:
-        return None
+        raise UnreadableFile(
+            path, "unreadable or corrupt image (no image header); export it again or delete it"
+        )
     width, height, orientation = header
     # OpenCV turns photos upright by their EXIF orientation; 5-8 are quarter turns.
     return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
+
+
+def image_size(path: Path) -> tuple[int, int] | None:
+    """:func:`read_image_size`, or None if the image is unreadable (for callers that skip)."""
+    try:
+        return read_image_size(path)
+    except (FileNotFoundError, UnreadableFile):
+        return None
 
 
 def capped_size(size: tuple[int, int], max_side: int = MAX_SIDE) -> tuple[int, int]:

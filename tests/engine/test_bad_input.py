@@ -22,7 +22,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
@@ -147,6 +147,8 @@ def test_a_huge_image_is_refused_in_one_line_before_it_is_decoded(tmp_path, side
     assert "too large" in message and "scale it down or delete it" in message
     assert ("10000x10000 pixels" if side == 10000 else "196 megapixels") in message
     assert media.image_size(path) is None and media.read_image(path) is None
+    with pytest.raises(media.UnreadableFile, match="too large"):
+        media.read_image_size(path)
 
 
 def test_the_folders_dataset_skips_and_names_a_huge_image_and_keeps_the_others(tmp_path):
@@ -437,6 +439,9 @@ def _decodes(data: bytes) -> bool:
 
 @settings(max_examples=80, deadline=None)
 @given(data=st.binary(max_size=400))
+@example(data=b'"pa\nth",label,subject\n')  # a quoted line break in the header
+@example(data=b'path,label,subject\n"a\x00.avi",punch,ann\n')  # no file has such a name
+@example(data=b"path,label,subject\n" + b"a" * 5000 + b".avi,punch,ann\n")  # nor so long a one
 def test_arbitrary_bytes_as_a_manifest_are_problems_never_a_crash(data):
     with tempfile.TemporaryDirectory() as folder:
         manifest = Path(folder) / "manifest.csv"
