@@ -75,8 +75,9 @@ class UnreadableFile(ValueError):
 
 def max_image_pixels() -> int:
     """The largest image (width x height) the harness decodes: Pillow's decompression-bomb
-    limit (``PIL.Image.MAX_IMAGE_PIXELS``, 89.5 megapixels unless changed). Every method
-    works at 640 px or less, and a 14000 x 14000 image would take 590 MB to decode."""
+    limit (``PIL.Image.MAX_IMAGE_PIXELS``, 89.5 megapixels unless changed). Frames are
+    scaled to :data:`MAX_SIDE` anyway, and a 14000 x 14000 image would take 588 MB to
+    decode."""
     from PIL import Image
 
     return int(Image.MAX_IMAGE_PIXELS or 2**63)
@@ -306,13 +307,18 @@ def _probe(path: Path, name: str) -> VideoInfo:
 
 
 def iter_video(
-    path: Path, size: tuple[int, int] | None = None, every: int = 1, progress: bool = True
+    path: Path,
+    size: tuple[int, int] | None = None,
+    every: int = 1,
+    progress: bool = True,
+    warn_damage: bool = True,
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Decode ``path`` lazily: (index, RGB frame) for every ``every``-th frame.
 
     Frames are resized to ``size`` (width, height) when given. A progress bar (stderr, only
     on a terminal) shows long decodes. When decoding stops well before the container's
-    frame count, a warning says the video is damaged (:func:`video_damage`).
+    frame count, a warning says the video is damaged (:func:`video_damage`), unless
+    ``warn_damage`` is False (for a caller that says so itself).
 
     Raises
     ------
@@ -320,11 +326,16 @@ def iter_video(
     UnreadableFile : OpenCV cannot open it.
     """
     with _opencv_name(Path(path)) as name:
-        yield from _iter_capture(Path(path), name, size, every, progress)
+        yield from _iter_capture(Path(path), name, size, every, progress, warn_damage)
 
 
 def _iter_capture(
-    path: Path, name: str, size: tuple[int, int] | None, every: int, progress: bool
+    path: Path,
+    name: str,
+    size: tuple[int, int] | None,
+    every: int,
+    progress: bool,
+    warn_damage: bool,
 ) -> Iterator[tuple[int, np.ndarray]]:
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such video")
@@ -360,7 +371,7 @@ def _iter_capture(
         capture.release()
     # Only reached when every frame was asked for (a caller that stops early is not told).
     damage = video_damage(index, total or 0)
-    if damage:
+    if damage and warn_damage:
         warnings.warn(f"{path}: {damage}", stacklevel=2)
 
 

@@ -311,6 +311,9 @@ def test_a_video_that_stops_decoding_early_is_called_damaged_by_name(tmp_path):
     (message,) = [str(w.message) for w in caught]
     one_line_naming(message, video)
     assert f"damaged video: decoding stops after {len(frames)} of the 200 frames" in message
+    with warnings.catch_warnings():  # a caller that reports damage itself
+        warnings.simplefilter("error")
+        assert len(list(media.iter_video(video, warn_damage=False))) == len(frames)
 
 
 def test_a_whole_video_is_not_called_damaged(tmp_path):
