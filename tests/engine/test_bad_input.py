@@ -118,7 +118,7 @@ def non_utf8_dir(parent: Path, name: bytes) -> Path:
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     """``python -m harness ARGS`` of this tree, as a user runs it."""
-    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8"}
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8", "MPLBACKEND": "Agg"}
     return subprocess.run(
         [sys.executable, "-m", "harness", *args],
         cwd=REPO,
@@ -264,6 +264,33 @@ def test_latin1_subject_folders_get_safe_stable_distinct_names(tmp_path):
     out = io.StringIO()
     csv.DictWriter(out, fieldnames=list(rows[0])).writerows(rows)
     out.getvalue().encode("utf-8")
+
+
+def test_a_run_on_latin1_subject_folders_writes_its_results(tmp_path):
+    # Before: "error: 'utf-8' codec can't encode character '\\udce9'" once results were written.
+    root = tmp_path / "blog"
+    non_utf8_dir(tmp_path / "probe", b"x\xe9")
+    for c, folder in enumerate(("hits", "kicks", "others")):
+        for subject in (b"Jos\xe9", b"Jos\xe8", b"ann"):
+            for i in range(2):
+                where = os.fsencode(root / folder) + b"/" + subject + f"/{i}.png".encode()
+                write_image(Path(os.fsdecode(where)), shade=50 + 60 * c + 9 * i)
+    out = tmp_path / "run"
+    done = run_cli(
+        "run",
+        "--dataset",
+        f"folders:{root}",
+        "--methods",
+        "chance",
+        "--folds",
+        "3",
+        "--out",
+        str(out),
+    )
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    results = (out / "results.csv").read_bytes().decode("utf-8")
+    assert "Jos%E9" in results and "Jos%E8" in results
+    (out / "summary.md").read_bytes().decode("utf-8")
 
 
 def test_a_subject_named_as_check_shows_it_can_be_given_in_subjects_csv(tmp_path):
