@@ -15,7 +15,14 @@ from tqdm import tqdm
 
 from harness.tasks import TASKS
 from harness.tools import media
-from harness.tools.layout import Layout, Problem, leaky_split_message, leaky_split_reason, scan
+from harness.tools.layout import (
+    Layout,
+    Problem,
+    leaky_split_message,
+    leaky_split_reason,
+    safe_name,
+    scan,
+)
 
 __all__ = ["CheckReport", "check_dataset", "leaky_split_message"]
 
@@ -100,7 +107,8 @@ class CheckReport:
             if self.ok
             else "NOT OK: fix the errors above before python -m harness run"
         )
-        return "\n".join(lines)
+        # Printable whatever the names: a root that is not UTF-8 shows its bytes as %XX.
+        return safe_name("\n".join(lines))
 
 
 def _plural(n: int, word: str) -> str:
@@ -131,9 +139,13 @@ def _bar(items, desc: str, unit: str):
 def _check_images(layout: Layout, report: CheckReport) -> list:
     readable = []
     for item in _bar(layout.items, "checking images", "image"):
-        image = media.read_image(item.path)
-        if image is None:
-            layout.warn(item.path, "unreadable or corrupt image; it will be skipped")
+        try:
+            image = media.load_image(item.path)
+        except media.UnreadableFile as error:
+            layout.warn(item.path, f"{error.reason}; it will be skipped")
+            continue
+        except FileNotFoundError:  # removed since the scan
+            layout.warn(item.path, "no such file any more; it will be skipped")
             continue
         size = (image.shape[1], image.shape[0])
         report.sizes[size] = report.sizes.get(size, 0) + 1
@@ -144,14 +156,19 @@ def _check_images(layout: Layout, report: CheckReport) -> list:
 def _check_clips(layout: Layout, report: CheckReport) -> list:
     readable = []
     n_frames: dict[Path, int | None] = {}
+    damaged: dict[Path, bool] = {}
     for item in _bar(layout.items, "checking clips", "clip"):
         if item.path not in n_frames:
             info = media.probe_video(item.path)
             n_frames[item.path] = media.count_frames(item.path) if info.ok else None
             if info.ok:
                 report.sizes[info.size] = report.sizes.get(info.size, 0) + 1
+                damage = media.video_damage(n_frames[item.path], info.frame_count)
+                damaged[item.path] = damage is not None
+                if damage:
+                    layout.warn(item.path, damage)
             else:
-                layout.warn(item.path, "unreadable or corrupt video; it will be skipped")
+                layout.warn(item.path, f"{media.UNREADABLE_VIDEO}; it will be skipped")
         total = n_frames[item.path]
         if total is None:
             continue
@@ -159,8 +176,9 @@ def _check_clips(layout: Layout, report: CheckReport) -> list:
         start = item.start or 0
         end = total - 1 if item.end is None else item.end
         if start >= total or end >= total:
+            why = "decodes only" if damaged[item.path] else "has"
             layout.warn(
-                where, f"{item.rel} has {total} frames; the range {start}..{end} is cut there"
+                where, f"{item.rel} {why} {total} frames; the range {start}..{end} is cut there"
             )
         labelled = max(0, min(end, total - 1) - start + 1)
         if item.background is not None:
@@ -194,9 +212,9 @@ def check_dataset(
     root = Path(root)
     try:
         layout = scan(root, kind, subject_regex)
-    except (ValueError, FileNotFoundError) as error:  # labels.csv or the root itself
+    except (ValueError, OSError) as error:  # labels.csv, the root itself, a locked folder
         report = CheckReport(root, kind or "unknown")
-        report.problems.append(Problem("error", str(root), str(error)))
+        report.problems.append(_scan_problem(root, error))
         return report
     report = CheckReport(root, layout.kind, "images" if layout.kind == "folders" else "clips")
     check = _check_images if layout.kind == "folders" else _check_clips
@@ -224,6 +242,20 @@ def check_dataset(
     _check_protocol(layout, report)
     report.problems = layout.problems
     return report
+
+
+def _scan_problem(root: Path, error: Exception) -> Problem:
+    """The error that stopped the scan, as one problem naming its file."""
+    if isinstance(error, ValueError | FileNotFoundError):  # "<file>: <what to do>"
+        where, _, message = str(error).partition(": ")
+        if not message:
+            where, message = str(root), str(error)
+    else:  # e.g. PermissionError on a folder
+        where = str(getattr(error, "filename", None) or root)
+        message = (
+            f"cannot be read ({getattr(error, 'strerror', None) or error}); check its permissions"
+        )
+    return Problem("error", safe_name(where), safe_name(message))
 
 
 def _check_protocol(layout: Layout, report: CheckReport) -> None:

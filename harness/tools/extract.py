@@ -35,8 +35,17 @@ def extract_frames(
     Returns
     -------
     int : the number of frames written.
+
+    Raises
+    ------
+    FileNotFoundError, ValueError : one line naming the file: no such video, a video OpenCV
+        cannot read, an output folder that cannot be made or written, bad arguments. A video
+        that stops decoding early (damaged) gives a warning naming it, and its frames up to
+        there.
     """
     video, out_dir = Path(video), Path(out_dir)
+    if video.is_dir():
+        raise ValueError(f"{video}: is a folder; give one video file (e.g. {video}/take.avi)")
     if not video.is_file():
         raise FileNotFoundError(f"{video}: no such video")
     if every < 1:
@@ -47,8 +56,18 @@ def extract_frames(
         raise ValueError(f"size must be (width, height) in pixels, got {size}")
     info = media.probe_video(video)
     if not info.ok:
-        raise ValueError(f"{video}: OpenCV cannot read this video (corrupt or unknown codec)")
-    out_dir.mkdir(parents=True, exist_ok=True)
+        raise media.UnreadableFile(
+            video,
+            "OpenCV cannot read this video (corrupt, truncated or an unknown codec); "
+            "re-encode it (e.g. ffmpeg -i IN OUT.mp4) or choose another file",
+        )
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # a file of that name, a read-only place
+        raise ValueError(
+            f"{out_dir}: cannot make the output folder ({error.strerror or error}); "
+            "choose another --out"
+        ) from None
     existing = sorted(out_dir.glob(f"{video.stem}_*{ext}"))
     if existing:
         raise ValueError(
@@ -62,7 +81,13 @@ def extract_frames(
         ok, data = cv2.imencode(ext, cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
         if not ok:
             raise ValueError(f"{path}: OpenCV could not encode the frame as {ext}")
-        data.tofile(str(path))  # imwrite cannot write to non-ASCII paths
+        try:
+            data.tofile(str(path))  # imwrite cannot write to non-ASCII paths
+        except OSError as error:  # disk full, permissions
+            raise ValueError(
+                f"{path}: cannot write the frame ({error.strerror or error}); {written} frames "
+                f"were written to {out_dir} before it"
+            ) from None
         written += 1
     return written
 

@@ -18,6 +18,17 @@ Clips (``clips``)::
 
 The scan returns :class:`Layout`: the items found and every :class:`Problem`. The dataset
 plugins raise the first error and warn about the rest; ``dataset check`` prints them all.
+
+Names that are not UTF-8. On Linux a folder name is bytes; one written on an old system in
+Latin-1 (the bytes ``Jos`` and 0xE9) reaches Python as a string with a surrogate escape,
+which no UTF-8 file (results.csv, JSON, the report) can hold. Every name the scan hands on
+(subjects, ``rel`` paths, problem texts) goes through :func:`safe_name`: each undecodable
+byte becomes ``%`` and its two hex digits, ``Jos%E9``. Chosen over a guessed Latin-1
+decoding (``José``) or the replacement character U+FFFD because it is stable from run to
+run, keeps two such names apart (0xE9 and 0xE8 would both be U+FFFD) and shows the user
+the byte to fix; over Python's ``\\xe9`` because ``subjects.csv`` turns backslashes into
+``/`` (Windows paths). The name as shown is the one to write in ``subjects.csv`` or
+``labels.csv``; the files themselves are still opened by their real paths.
 """
 
 from __future__ import annotations
@@ -28,7 +39,16 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.tools.label_names import IGNORE, read_overrides, resolve_label, unknown_label_hint
+from harness.tools.label_names import (
+    IGNORE,
+    csv_rows,
+    decode_anyway,
+    not_utf8_reason,
+    read_overrides,
+    read_user_text,
+    resolve_label,
+    unknown_label_hint,
+)
 from harness.tools.media import IMAGE_SUFFIXES, VIDEO_SUFFIXES, is_image, is_video
 
 MANIFEST_FILE = "manifest.csv"
@@ -37,6 +57,31 @@ SUBJECT_REGEX_FILE = "subject_regex.txt"
 DEFAULT_SUBJECT_REGEX = r"_g(\d+)_"
 MANIFEST_COLUMNS = ("path", "label", "subject", "start_frame", "end_frame", "background")
 REQUIRED_COLUMNS = ("path", "label", "subject")
+
+
+def safe_name(text: str) -> str:
+    """``text`` with each byte of a non-UTF-8 file name as ``%XX`` (``Jos%E9``, see the
+    module docstring); unchanged when it is valid Unicode."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    return "".join(_safe_char(char) for char in text)
+
+
+def _printable(text) -> str:
+    """``text`` as one line of valid Unicode: safe names, line breaks shown as ``\\n`` (a
+    quoted CSV cell or a file name may hold one)."""
+    return safe_name(str(text)).replace("\r", "\\r").replace("\n", "\\n")
+
+
+def _safe_char(char: str) -> str:
+    if "\udc80" <= char <= "\udcff":  # a byte that did not decode (surrogateescape)
+        return f"%{ord(char) - 0xDC00:02X}"
+    if "\ud800" <= char <= "\udfff":  # a lone surrogate of another origin
+        return "\ufffd"
+    return char
 
 
 @dataclass
@@ -90,10 +135,10 @@ class Layout:
         return [p for p in self.problems if p.severity == "warning"]
 
     def error(self, where, message: str, missing: bool = False) -> None:
-        self.problems.append(Problem("error", str(where), message, missing))
+        self.problems.append(Problem("error", _printable(where), _printable(message), missing))
 
     def warn(self, where, message: str) -> None:
-        self.problems.append(Problem("warning", str(where), message))
+        self.problems.append(Problem("warning", _printable(where), _printable(message)))
 
     def raise_first_error(self) -> None:
         """Raise the first error as one line (FileNotFoundError for missing files)."""
@@ -103,7 +148,7 @@ class Layout:
         first = errors[0]
         more = (
             f" (and {len(errors) - 1} more problems: run `python -m harness dataset check "
-            f"{self.root}` to list them)"
+            f"{safe_name(str(self.root))}` to list them)"
             if len(errors) > 1
             else ""
         )
@@ -113,7 +158,7 @@ class Layout:
 def leaky_split_message(root: Path, kind: str = "folders") -> str:
     """Why a dataset without subjects cannot give an honest score, and how to fix it: one
     paragraph starting with ``root``, for the runner's refusal (``kind``: folders or clips)."""
-    return f"{root}: {leaky_split_reason(root, kind)}"
+    return f"{safe_name(str(root))}: {leaky_split_reason(root, kind)}"
 
 
 def leaky_split_reason(root: Path, kind: str = "folders") -> str:
@@ -126,8 +171,8 @@ def leaky_split_reason(root: Path, kind: str = "folders") -> str:
     else:
         how = (
             "put each person's images in <class>/<subject>/ folders, or write "
-            f"{Path(root) / SUBJECTS_FILE} with rows 'file,subject' (file relative to the root, "
-            "* patterns allowed, e.g. 'hits/alice_*.jpg,alice')"
+            f"{safe_name(str(Path(root) / SUBJECTS_FILE))} with rows 'file,subject' (file "
+            "relative to the root, * patterns allowed, e.g. 'hits/alice_*.jpg,alice')"
         )
     return (
         "the data does not say who performs each "
@@ -140,7 +185,7 @@ def leaky_split_reason(root: Path, kind: str = "folders") -> str:
 
 
 def _rel(path: Path, root: Path) -> str:
-    return path.relative_to(root).as_posix()
+    return safe_name(path.relative_to(root).as_posix())
 
 
 def _visible_dirs(folder: Path) -> list[Path]:
@@ -158,9 +203,30 @@ def _files(folder: Path, keep) -> list[Path]:
     )
 
 
-def _read_csv(path: Path) -> list[list[str]]:
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        return [[cell.strip() for cell in row] for row in csv.reader(handle)]
+def _read_csv(path: Path, layout: Layout) -> list[list[str]]:
+    """The stripped cells of the CSV file ``path``.
+
+    A file that is not UTF-8 is an error of ``layout`` (loading stops there); its rows are
+    still read, decoded as UTF-16 or Windows-1252, so that ``dataset check`` can list their
+    problems too. A file that is not CSV at all is an error and gives no rows.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        layout.error(path, f"cannot be read ({error.strerror or error})")
+        return []
+    reason = not_utf8_reason(data)
+    if reason:
+        layout.error(path, reason)
+        text = decode_anyway(data)
+    else:
+        text = data.decode("utf-8-sig")
+    try:
+        rows = csv_rows(text)
+    except csv.Error as error:
+        layout.error(path, f"not a readable CSV file ({error})")
+        return []
+    return [[cell.strip() for cell in row] for row in rows]
 
 
 # -- class folders -----------------------------------------------------------------------
@@ -173,7 +239,7 @@ def _read_subjects(root: Path, layout: Layout) -> tuple[dict[str, str], list[tup
     patterns: list[tuple[str, str]] = []
     if not path.is_file():
         return exact, patterns
-    for line, cells in enumerate(_read_csv(path), start=1):
+    for line, cells in enumerate(_read_csv(path, layout), start=1):
         if not any(cells) or cells[0].startswith("#"):
             continue
         if line == 1 and len(cells) > 1 and cells[1].lower() == "subject":  # a header
@@ -229,15 +295,15 @@ def scan_folders(root: Path) -> Layout:
     if not class_dirs:
         layout.error(root, "no class folders; expected <root>/<class>/*.jpg (e.g. hits/, kicks/)")
     for folder in class_dirs:
-        label = resolve_label(folder.name, overrides)
+        name = safe_name(folder.name)
+        label = resolve_label(name, overrides)
         if label is None:
             layout.error(
-                folder,
-                f"folder name {folder.name!r} is not a known class; {unknown_label_hint(root)}",
+                folder, f"folder name '{name}' is not a known class; {unknown_label_hint(root)}"
             )
             continue
         if label == IGNORE:
-            layout.ignored.append(folder.name)
+            layout.ignored.append(name)
             continue
         images = _files(folder, is_image)
         videos = _files(folder, is_video)
@@ -259,7 +325,7 @@ def scan_folders(root: Path) -> Layout:
             inner = path.relative_to(folder).parts
             subject = _subject_from_table(rel, exact, patterns, used)
             if subject is None and len(inner) > 1:
-                subject = inner[0]  # <class>/<subject>/.../image
+                subject = safe_name(inner[0])  # <class>/<subject>/.../image
             layout.items.append(Item(path, rel, label, subject))
     for key in [*exact, *(p for p, _ in patterns)]:
         if key not in used:
@@ -279,6 +345,15 @@ def scan_folders(root: Path) -> Layout:
 # -- clips ---------------------------------------------------------------------------------
 
 
+def _is_file(path: Path) -> bool:
+    """Whether a manifest's path names a file; False also for names no file can have (a
+    NUL character, too long), which Path.is_file raises on."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def _frame_number(text: str, column: str, where: str, layout: Layout) -> int | None:
     if not text:
         return None
@@ -295,7 +370,7 @@ def _frame_number(text: str, column: str, where: str, layout: Layout) -> int | N
 def _read_manifest(manifest: Path, layout: Layout) -> None:
     base = manifest.parent
     overrides = read_overrides(base)
-    rows = _read_csv(manifest)
+    rows = _read_csv(manifest, layout)
     while rows and not any(rows[0]):
         rows.pop(0)
     if not rows:
@@ -344,7 +419,7 @@ def _read_manifest(manifest: Path, layout: Layout) -> None:
                 where, f"empty subject for {get['path']}; every row needs who performs the clip"
             )
             continue
-        if not path.is_file():
+        if not _is_file(path):
             layout.error(where, f"clip {get['path']!r} does not exist ({path})", missing=True)
             continue
         if not is_video(path):
@@ -357,7 +432,7 @@ def _read_manifest(manifest: Path, layout: Layout) -> None:
         background = None
         if get.get("background"):
             background = base / get["background"]
-            if not background.is_file():
+            if not _is_file(background):
                 layout.error(
                     where,
                     f"background {get['background']!r} does not exist ({background})",
@@ -412,7 +487,7 @@ def _subject_regex(root: Path, given: str | None) -> tuple[re.Pattern, bool]:
     text, chosen = given, given is not None
     file = root / SUBJECT_REGEX_FILE
     if text is None and file.is_file():
-        lines = [ln.strip() for ln in file.read_text(encoding="utf-8").splitlines() if ln.strip()]
+        lines = [ln.strip() for ln in read_user_text(file).splitlines() if ln.strip()]
         text, chosen = (lines[0], True) if lines else (None, False)
     try:
         return re.compile(text or DEFAULT_SUBJECT_REGEX), chosen
@@ -441,15 +516,15 @@ def _scan_clip_folders(root: Path, layout: Layout, subject_regex: str | None) ->
         )
         return
     for folder in class_dirs:
-        label = resolve_label(folder.name, overrides)
+        name = safe_name(folder.name)
+        label = resolve_label(name, overrides)
         if label is None:
             layout.error(
-                folder,
-                f"folder name {folder.name!r} is not a known label; {unknown_label_hint(root)}",
+                folder, f"folder name '{name}' is not a known label; {unknown_label_hint(root)}"
             )
             continue
         if label == IGNORE:
-            layout.ignored.append(folder.name)
+            layout.ignored.append(name)
             continue
         videos = _files(folder, is_video)
         if not videos:
@@ -460,7 +535,7 @@ def _scan_clip_folders(root: Path, layout: Layout, subject_regex: str | None) ->
             )
             continue
         for path in videos:
-            subject = _match_subject(pattern, path.name)
+            subject = _match_subject(pattern, safe_name(path.name))
             if subject is None and chosen:
                 layout.error(
                     path,
