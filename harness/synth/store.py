@@ -63,16 +63,14 @@ def _write_take(spec: TakeSpec, folder: Path) -> None:
 
 def _load_take(spec: TakeSpec, folder: Path, key: str) -> Recording:
     truth = json.loads((folder / "truth.json").read_text())
-    meta = dict(
-        truth["meta"], take=spec.id, seconds=spec.seconds, nuisances=list(spec.config.nuisances)
-    )
+    meta = dict(truth["meta"], take=spec.id, seconds=spec.seconds, nuisances=spec.config.strengths)
     return Recording(
         id=spec.id,
         frames=np.load(folder / "frames.npy", mmap_mode="r"),
         labels=np.asarray(truth["labels"], dtype=object),
         subject=f"s{spec.subject + 1:02d}",
         scene=f"room{spec.scene + 1:02d}",
-        fps=spec.config.fps,
+        fps=meta["fps"],  # lower than the configuration's under the frame-rate nuisance
         background=np.load(folder / "background.npy"),
         ambiguous=np.asarray(truth["ambiguous"], dtype=bool),
         keypoints=np.load(folder / "keypoints.npy", mmap_mode="r"),
