@@ -245,6 +245,9 @@ def run_job(job: Job) -> list[dict]:
             row["_detail"] = {
                 "per_class_f1": scores["per_class_f1"],
                 "confusion": scores["confusion"],
+                "per_subject": metrics.per_subject_confusions(
+                    job.test.y, labels, job.test.groups, scores["confusion"]["labels"]
+                ),
                 "latency": timing,
                 "streaming": stream,
                 "predictions": {
