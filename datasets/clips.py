@@ -48,8 +48,10 @@ from harness.api import (
     median_frame,
     probe_video,
     read_image,
+    safe_name,
     scan_clips,
     source_key,
+    video_damage,
 )
 
 from . import _byod
@@ -97,6 +99,9 @@ class Clips(Dataset):
             except ValueError as error:
                 _byod.skip(path, str(error).split(": ", 1)[-1])
                 continue
+            damage = video_damage(len(frames), info.frame_count)
+            if damage:
+                warnings.warn(f"{path}: {damage}", stacklevel=2)
             labels, ambiguous = self._frame_labels(rows, len(frames), between)
             background = self._background(rows, size)
             record_id = _byod.unique_id(_byod.slug(rows[0].rel), ids)
@@ -106,12 +111,12 @@ class Clips(Dataset):
                     frames=frames,
                     labels=labels,
                     subject=rows[0].subject or f"clip-{record_id}",
-                    scene=root.name,
+                    scene=safe_name(root.name),
                     fps=info.fps,
                     background=background,
                     ambiguous=ambiguous,
                     fingerprint=key,
-                    meta={"source": str(path), "manifest_lines": [r.line for r in rows]},
+                    meta={"source": safe_name(str(path)), "manifest_lines": [r.line for r in rows]},
                 )
             )
         if not recordings:
@@ -122,7 +127,7 @@ class Clips(Dataset):
         used = {label for r in recordings for label in r.labels[~r.ambiguous]}
         self.tasks = _byod.supported_tasks(used)
         self._facts = {
-            "root": str(root),
+            "root": safe_name(str(root)),
             "clips": len(recordings),
             "frames": sum(len(r) for r in recordings),
             "subjects": sorted({r.subject for r in recordings})

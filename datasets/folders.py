@@ -30,9 +30,11 @@ from pathlib import Path
 from harness.api import (
     Dataset,
     Recording,
+    UnreadableFile,
     cached_images,
-    image_size,
     leaky_split_message,
+    read_image_size,
+    safe_name,
     scan_folders,
     source_key,
 )
@@ -53,11 +55,10 @@ class Folders(Dataset):
         _byod.report(layout)
         sizes = {}
         for item in layout.items:
-            size = image_size(item.path)
-            if size is None:
-                _byod.skip(item.path, "unreadable or corrupt image")
-            else:
-                sizes[item.rel] = size
+            try:
+                sizes[item.rel] = read_image_size(item.path)
+            except (FileNotFoundError, UnreadableFile) as error:
+                _byod.skip(item.path, getattr(error, "reason", str(error)))
         items = [item for item in layout.items if item.rel in sizes]
         if not items:
             raise ValueError(f"{root}: no readable image left (all were unreadable or corrupt)")
@@ -82,9 +83,9 @@ class Folders(Dataset):
                     frames=frames,
                     labels=[members[i].label for i in kept],
                     subject=subject,
-                    scene=root.name,
+                    scene=safe_name(root.name),
                     fingerprint=key,
-                    meta={"source": str(root), "files": [members[i].rel for i in kept]},
+                    meta={"source": safe_name(str(root)), "files": [members[i].rel for i in kept]},
                     # Independent images, not a take: streaming metrics do not apply.
                     continuous=False,
                 )
@@ -98,7 +99,7 @@ class Folders(Dataset):
         # An instance attribute: posture only when every folder is a fine posture.
         self.tasks = tuple(t for t in _byod.supported_tasks(labels) if t != "action")
         self._facts = {
-            "root": str(root),
+            "root": safe_name(str(root)),
             "images": sum(len(r) for r in recordings),
             "subjects": sorted(groups) if self.subjects_known else "unknown (leaky split)",
             "classes": sorted(labels),

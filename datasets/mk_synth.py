@@ -15,12 +15,22 @@ below 20 % the frame is ``stand``. Frames where the performer is only partly in 
 ambiguous; frames with no performer pixel are ``empty``.
 
 Variants: ``clean`` (no nuisance) and one per nuisance factor (lighting, shake, noise,
-shadow, camouflage, moving-object, mirrored); see :mod:`harness.synth.nuisances`.
+shadow, camouflage, moving-object, mirrored); ``mk-synth:*`` is these. Any nuisance at a
+graded strength from 0 (clean) to 1 (severe): ``mk-synth:lighting-gradual@0.6``, also for
+lighting-sudden, person-scale and frame-rate; the same subjects, rooms and scripts at
+every strength. See :mod:`harness.synth.nuisances` for what each strength means.
 Profiles: ``quick`` (4 subjects, 2 rooms, one ~18 s take each, every move in each take)
 and ``full`` (10 subjects x 5 rooms, 20-40 s takes).
 """
 
-from harness.api import SYNTH_VARIANTS, Dataset, load_synth, synth_config
+from harness.api import (
+    SYNTH_VARIANTS,
+    Dataset,
+    load_synth,
+    parse_synth_variant,
+    synth_config,
+    synth_variant_name,
+)
 
 
 class MkSynth(Dataset):
@@ -28,6 +38,15 @@ class MkSynth(Dataset):
     version = "mk-synth-5"
     variants = SYNTH_VARIANTS
     description = "rendered performers doing the game's moves in procedural rooms (default)"
+
+    def __init__(self, arg: str | None = None, profile: str = "full", seed: int = 0):
+        # Besides the named variants, any nuisance at a strength (NAME@STRENGTH), so the
+        # base class's check against ``variants`` is replaced by mk-synth's own.
+        super().__init__(None, profile, seed)
+        if arg is not None and arg not in SYNTH_VARIANTS:
+            name, strength = parse_synth_variant(arg)  # one-line ValueError on a bad spelling
+            arg = "clean" if name == "clean" else synth_variant_name(name, strength)
+        self.arg = arg or self.arg
 
     def config(self):
         """The SynthConfig of this profile, variant and seed."""

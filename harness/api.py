@@ -46,17 +46,22 @@ from harness.recording import Recording, as_frame_batch
 from harness.samples import DEFAULT_WINDOW, Samples
 from harness.synth import VARIANTS as SYNTH_VARIANTS
 from harness.synth import load_recordings as load_synth
-from harness.synth.config import profile_config as synth_config
+from harness.synth import parse_variant as parse_synth_variant
+from harness.synth import profile_config as synth_config
+from harness.synth import variant_name as synth_variant_name
 from harness.tasks import FRAME_TASKS, TASKS, Task, get_task
 from harness.tools.frame_store import cached_images, cached_video, source_key
-from harness.tools.layout import Layout, leaky_split_message, scan_clips, scan_folders
+from harness.tools.layout import Layout, leaky_split_message, safe_name, scan_clips, scan_folders
 from harness.tools.media import (
+    UnreadableFile,
     capped_size,
     image_size,
     is_video,
     median_frame,
     probe_video,
     read_image,
+    read_image_size,
+    video_damage,
 )
 from harness.tools.media import fit as fit_frame
 
@@ -89,6 +94,7 @@ __all__ = [
     "Silhouette",
     "Stream",
     "Task",
+    "UnreadableFile",
     "WholeFrame",
     "action_label",
     "align_proba",
@@ -112,9 +118,12 @@ __all__ = [
     "mirror",
     "mirrored_view",
     "one_hot",
+    "parse_synth_variant",
     "probe_video",
     "read_image",
+    "read_image_size",
     "resize",
+    "safe_name",
     "scan_clips",
     "scan_folders",
     "source_key",
@@ -122,4 +131,6 @@ __all__ = [
     "swap_side",
     "swap_sides",
     "synth_config",
+    "synth_variant_name",
+    "video_damage",
 ]

@@ -90,11 +90,11 @@ def project_modules(name: str) -> tuple:
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 if node.module.split(".")[0] != "harness":
                     continue
-                todo.append(node.module)
-                for alias in node.names:  # ``from harness import cache`` names a module
-                    candidate = f"{node.module}.{alias.name}"
-                    if _is_module(candidate):
-                        todo.append(candidate)
+                submodules = [f"{node.module}.{a.name}" for a in node.names]
+                submodules = [m for m in submodules if _is_module(m)]
+                todo += submodules  # ``from harness import cache`` names a module...
+                if len(submodules) < len(node.names):  # ...else a name defined in the package
+                    todo.append(node.module)
     return tuple(seen[k] for k in sorted(seen))
 
 

@@ -1,4 +1,4 @@
-"""Command line: ``python -m harness run | list | report | explain | dataset | record``.
+"""Command line: ``python -m harness run | list | report | compare | explain | dataset | record``.
 
 Results go to files and stdout, errors to stderr. Bad usage or bad input exits with
 status 2 and one line saying what is wrong and what to do.
@@ -90,6 +90,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser("report", help="re-render a run's report from results.json")
     report.add_argument("run_dir", type=Path)
+
+    compare = commands.add_parser("compare", help="macro-F1 and latency changes from run A to B")
+    compare.add_argument("run_a", type=Path, help="the run before (a folder with results.json)")
+    compare.add_argument("run_b", type=Path, help="the run after")
+    compare.add_argument(
+        "--fail-on-regression",
+        type=float,
+        metavar="D",
+        help="exit 1 when a method's macro-F1 fell by more than D (interval excluding 0)",
+    )
+    compare.add_argument(
+        "--allow-different", action="store_true", help="compare runs on other data or seeds"
+    )
+    compare.add_argument("--out", type=Path, help="output folder (default RUN_B/compare-<A>)")
 
     explain = commands.add_parser("explain", help="show how a method decides on one frame")
     explain.add_argument("method")
@@ -196,6 +210,16 @@ def command_report(args) -> int:
     return 0
 
 
+def command_compare(args) -> int:
+    from harness.compare import compare
+
+    status, summary, html = compare(
+        args.run_a, args.run_b, args.fail_on_regression, args.allow_different, args.out
+    )
+    print(f"summary: {summary}\nreport:  {html}")
+    return status
+
+
 def command_explain(args) -> int:
     from harness import explain
 
@@ -256,6 +280,7 @@ COMMANDS = {
     "run": command_run,
     "list": command_list,
     "report": command_report,
+    "compare": command_compare,
     "explain": command_explain,
     "dataset": command_dataset,
     "record": command_record,

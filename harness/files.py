@@ -71,7 +71,9 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
+    # A name read from a non-UTF-8 file system (surrogate escapes) is written escaped, never
+    # a crash that loses the results.
+    atomic_write_bytes(path, text.encode("utf-8", errors="backslashreplace"))
 
 
 def atomic_save_npy(path: Path, array: np.ndarray) -> None:

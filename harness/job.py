@@ -84,6 +84,10 @@ def scored_row(job: Job, name: str, scoring: str, labels, measured: dict) -> dic
     row["_detail"] = {
         "per_class_f1": scores["per_class_f1"],
         "confusion": scores["confusion"],
+        # per subject: what a paired comparison of two runs resamples (harness compare)
+        "per_subject": metrics.per_subject_confusions(
+            job.test.y, labels, job.test.groups, scores["confusion"]["labels"]
+        ),
         "latency": timing,
         "streaming": stream,
         "predictions": {

@@ -37,6 +37,44 @@ def macro_f1(y_true, y_pred, labels) -> float:
     return float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0))
 
 
+def per_subject_confusions(y_true, y_pred, groups, labels) -> dict:
+    """Each test subject's confusion matrix (truth on the rows), in ``labels`` order.
+
+    What :mod:`harness.compare` needs to bootstrap over subjects after the run: a pooled
+    macro-F1 over any multiset of subjects is the F1 of the sum of their matrices.
+
+    Returns
+    -------
+    dict
+        ``{"labels": [...], "subjects": {subject: K x K list of counts}}``.
+    """
+    truth = np.asarray([str(y) for y in y_true], dtype=object)
+    predicted = np.asarray([str(y) for y in y_pred], dtype=object)
+    groups = np.asarray(groups, dtype=object)
+    labels = [str(label) for label in labels]
+    return {
+        "labels": labels,
+        "subjects": {  # in np.unique's order of the subjects as given (the bootstrap's order)
+            str(s): confusion_matrix(truth[groups == s], predicted[groups == s], labels=labels)
+            .astype(int)
+            .tolist()
+            for s in np.unique(groups)
+        },
+    }
+
+
+def macro_f1_of_sums(weights: np.ndarray, per_subject: np.ndarray) -> np.ndarray:
+    """Macro-F1 of weighted sums of per-subject confusions: (B, S) x (S, K, K) -> (B,)."""
+    return _f1_from_confusion(np.einsum("bs,skl->bkl", weights, per_subject)).mean(axis=-1)
+
+
+def bootstrap_weights(n_subjects: int, seed: int, n_boot: int = N_BOOTSTRAP) -> np.ndarray:
+    """How often each subject is drawn in each of ``n_boot`` resamplings: (n_boot, S)."""
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, n_subjects, (n_boot, n_subjects))
+    return np.stack([np.bincount(p, minlength=n_subjects) for p in picks])
+
+
 def bootstrap_macro_f1(
     y_true, y_pred, groups, labels, seed: int, n_boot: int = N_BOOTSTRAP
 ) -> tuple[float, float]:
@@ -47,25 +85,12 @@ def bootstrap_macro_f1(
     interval is (nan, nan). Each subject's confusion matrix is computed once; a bootstrap
     replicate is a sum of them, so a thousand replicates take milliseconds.
     """
-    groups = np.asarray(groups, dtype=object)
-    subjects = np.unique(groups)
-    if len(subjects) < 2:
+    confusions = per_subject_confusions(y_true, y_pred, groups, labels)["subjects"]
+    if len(confusions) < 2:
         return float("nan"), float("nan")
-    per_subject = np.stack(
-        [
-            confusion_matrix(
-                np.asarray(y_true, dtype=object)[groups == s],
-                np.asarray(y_pred, dtype=object)[groups == s],
-                labels=labels,
-            )
-            for s in subjects
-        ]
-    )
-    rng = np.random.default_rng(seed)
-    picks = rng.integers(0, len(subjects), (n_boot, len(subjects)))
-    weights = np.stack([np.bincount(p, minlength=len(subjects)) for p in picks])
-    replicates = np.einsum("bs,skl->bkl", weights, per_subject)
-    scores = _f1_from_confusion(replicates).mean(axis=-1)
+    per_subject = np.stack([np.asarray(m) for m in confusions.values()])
+    weights = bootstrap_weights(len(per_subject), seed, n_boot)
+    scores = macro_f1_of_sums(weights, per_subject)
     low, high = np.percentile(scores, [2.5, 97.5])
     return float(low), float(high)
 

@@ -10,8 +10,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-#: Nuisance factors; each variant but ``clean`` and ``mirrored`` switches on one of them.
-NUISANCES: tuple[str, ...] = (
+#: The named variants' nuisances (``mk-synth:shadow``); ``mk-synth:*`` expands to these.
+NAMED: tuple[str, ...] = (
     "lighting",
     "shake",
     "noise",
@@ -20,7 +20,102 @@ NUISANCES: tuple[str, ...] = (
     "moving-object",
     "mirrored",
 )
-VARIANTS: tuple[str, ...] = ("clean",) + NUISANCES
+VARIANTS: tuple[str, ...] = ("clean",) + NAMED
+
+#: What a robustness sweep varies, one at a time (``lighting`` is gradual or sudden at random).
+SWEEPABLE: tuple[str, ...] = (
+    "lighting-gradual",
+    "lighting-sudden",
+    "shake",
+    "noise",
+    "shadow",
+    "camouflage",
+    "moving-object",
+    "mirrored",
+    "person-scale",
+    "frame-rate",
+)
+#: Every nuisance factor; see harness.synth.nuisances for what each strength means.
+NUISANCES: tuple[str, ...] = NAMED + tuple(n for n in SWEEPABLE if n not in NAMED)
+
+#: The strength a nuisance gets when none is given: the named variants render at these, exactly
+#: as they did before strengths existed. Camouflage and mirrored are at their severe end.
+DEFAULT_STRENGTH: dict[str, float] = {name: 0.5 for name in NUISANCES}
+DEFAULT_STRENGTH.update({"camouflage": 1.0, "mirrored": 1.0})
+
+#: Strength levels of a sweep, from none (the clean render) to severe.
+LEVELS: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
+_ON_OFF = frozenset({"mirrored"})  # nuisances that are either there or not
+_LIGHTING = frozenset({"lighting", "lighting-gradual", "lighting-sudden"})
+
+
+def levels(nuisance: str) -> tuple[float, ...]:
+    """The strengths a sweep renders ``nuisance`` at (0 is the clean render)."""
+    _check_name(nuisance)
+    return (0.0, 1.0) if nuisance in _ON_OFF else LEVELS
+
+
+def _check_name(name) -> None:
+    if name not in NUISANCES:
+        raise ValueError(f"mk-synth: unknown nuisance {name!r}; valid: {', '.join(NUISANCES)}")
+
+
+def normalise_nuisances(nuisances) -> tuple[tuple[str, float], ...]:
+    """``("shadow", ("noise", 0.6))`` -> ``(("noise", 0.6), ("shadow", 0.5))``.
+
+    A bare name gets its default strength; strengths are rounded to 4 decimals; a nuisance
+    at strength 0 is dropped, so it is the clean configuration (and shares its cache).
+    """
+    pairs = {}
+    for item in nuisances:
+        pair = (item, None) if isinstance(item, str) else tuple(item)
+        if len(pair) != 2:
+            raise ValueError(f"mk-synth: nuisance {item!r}; valid: a name or (name, strength)")
+        name, strength = pair
+        _check_name(name)
+        strength = DEFAULT_STRENGTH[name] if strength is None else round(float(strength), 4)
+        if not 0.0 <= strength <= 1.0:
+            raise ValueError(f"mk-synth: {name} strength {strength}; valid: 0 (none) to 1 (severe)")
+        if name in _ON_OFF and strength not in (0.0, 1.0):
+            raise ValueError(f"mk-synth: {name} strength {strength}; valid: 0 (off) or 1 (on)")
+        if name in pairs:
+            raise ValueError(f"mk-synth: nuisance {name} given twice; valid: each at most once")
+        pairs[name] = strength
+    lights = sorted(_LIGHTING & {n for n, s in pairs.items() if s > 0})
+    if len(lights) > 1:
+        raise ValueError(f"mk-synth: {' and '.join(lights)} together; valid: one lighting change")
+    return tuple(sorted((n, s) for n, s in pairs.items() if s > 0))
+
+
+def parse_variant(variant: str) -> tuple[str, float]:
+    """``"lighting-gradual@0.6"`` -> ``("lighting-gradual", 0.6)``; ``"shadow"`` -> its default.
+
+    ``"clean"`` is ``("clean", 0.0)``. Raises ValueError with one line on a bad name or number.
+    """
+    name, at, number = variant.partition("@")
+    if name == "clean" and not at:
+        return "clean", 0.0
+    if name not in NUISANCES:
+        valid = ", ".join(VARIANTS + tuple(n for n in NUISANCES if n not in NAMED))
+        raise ValueError(
+            f"mk-synth: unknown variant {variant!r}; valid: {valid}, each optionally @STRENGTH"
+        )
+    if not at:
+        return name, DEFAULT_STRENGTH[name]
+    try:
+        strength = float(number)
+    except ValueError:
+        raise ValueError(
+            f"mk-synth: variant {variant!r} has no number after @; valid: {name}@0.5 (0 to 1)"
+        ) from None
+    normalise_nuisances([(name, strength)])  # range checks
+    return name, round(strength, 4)
+
+
+def variant_name(nuisance: str, strength: float) -> str:
+    """The variant spelling of a nuisance at a strength: ``("noise", 0.25)`` -> ``noise@0.25``."""
+    return f"{nuisance}@{round(float(strength), 4):g}"
+
 
 #: Smallest stored frame on which a body is still drawn with recognisable limbs.
 MIN_SIZE = (96, 72)
@@ -37,11 +132,18 @@ class SynthConfig:
     empty_seconds: float = 1.0  # >= 10 frames of empty room at 15 fps
     fps: float = 15.0
     size: tuple = (320, 240)  # stored (width, height); rendered at twice this size
-    nuisances: tuple = ()
+    nuisances: tuple = ()  # names (default strength) or (name, strength) pairs, see NUISANCES
     seed: int = 0
 
     def __post_init__(self) -> None:
+        # Stored normalised, so equal renders have equal configurations and cache keys.
+        object.__setattr__(self, "nuisances", normalise_nuisances(self.nuisances))
         validate(self)
+
+    @property
+    def strengths(self) -> dict[str, float]:
+        """Each active nuisance's strength, in (0, 1]."""
+        return dict(self.nuisances)
 
 
 def validate(config: SynthConfig) -> None:
@@ -55,9 +157,6 @@ def validate(config: SynthConfig) -> None:
             f"mk-synth: takes_per_subject={config.takes_per_subject}; "
             f"valid: 1 to n_scenes ({config.n_scenes})"
         )
-    unknown = [n for n in config.nuisances if n not in NUISANCES]
-    if unknown:
-        raise ValueError(f"mk-synth: unknown nuisance {unknown}; valid: {', '.join(NUISANCES)}")
     w, h = config.size
     if w < MIN_SIZE[0] or h < MIN_SIZE[1]:
         raise ValueError(
@@ -84,13 +183,24 @@ PROFILES: dict[str, dict] = {
 }
 
 
-def profile_config(profile: str, variant: str = "clean", seed: int = 0) -> SynthConfig:
-    """The configuration of a named profile and variant."""
+def profile_config(
+    profile: str, variant: str = "clean", seed: int = 0, strength: float | None = None
+) -> SynthConfig:
+    """The configuration of a named profile and variant.
+
+    Parameters
+    ----------
+    profile : ``quick`` or ``full``.
+    variant : ``clean``, a nuisance name (at its default strength) or ``NAME@STRENGTH``.
+    seed : the dataset's seed; the same subjects, rooms and scripts at every variant.
+    strength : overrides the variant's strength (0 gives the clean configuration).
+    """
     if profile not in PROFILES:
         raise ValueError(f"mk-synth: unknown profile {profile!r}; valid: {', '.join(PROFILES)}")
-    if variant not in VARIANTS:
-        raise ValueError(f"mk-synth: unknown variant {variant!r}; valid: {', '.join(VARIANTS)}")
-    nuisances = () if variant == "clean" else (variant,)
+    name, parsed = parse_variant(variant)
+    if strength is not None and name == "clean":
+        raise ValueError("mk-synth: a strength needs a nuisance; valid: profile_config(p, 'noise')")
+    nuisances = () if name == "clean" else ((name, parsed if strength is None else strength),)
     return SynthConfig(**PROFILES[profile], nuisances=nuisances, seed=seed)
 
 

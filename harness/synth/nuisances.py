@@ -1,27 +1,51 @@
-"""Nuisance factors: the things that break webcam recognisers in real rooms.
+"""Nuisance factors: the things that break webcam recognisers in real rooms, at graded strengths.
 
 Each factor is named (harness.synth.config.NUISANCES), drawn from its own random stream
-and recorded in the take's ``meta``; all are off in the ``clean`` variant.
+and recorded in the take's ``meta``; all are off in the ``clean`` variant. Each has a
+strength in [0, 1]: 0 is the clean render (the factor is dropped from the configuration),
+1 is severe. The random draws of a take do not depend on the strength, which only scales
+what was drawn, so the levels of a sweep are the same lamp, shake or pet, stronger.
+The named variants (``mk-synth:noise``) render at ``DEFAULT_STRENGTH`` (0.5 unless said),
+exactly as they did before strengths existed.
 
-- ``lighting``: after the background frame the scene's light changes by a gain of 0.6-1.4
-  (never closer to 1 than 0.15), suddenly (a lamp switched) or gradually over 2-6 s (a
-  cloud, auto-exposure).
-- ``shake``: the camera wobbles by up to 2-8 px (a laptop on a desk someone bumps).
-- ``noise``: sensor noise, Gaussian with sigma 4-10 grey levels, partly per channel.
-- ``shadow``: a lamp near the camera casts the performer's soft shadow on the floor and
-  the back wall (the shadow is not part of the mask).
-- ``camouflage``: the shirt takes the colour of the wall (handled in render.py).
-- ``moving-object``: a pet walks to and fro behind the performer.
-- ``mirrored``: a selfie camera: the image (and keypoints, masks, background) are flipped
-  left-right; labels and keypoint names stay on the performer's own sides.
+- ``lighting``, ``lighting-gradual``, ``lighting-sudden``: after the background frame the
+  scene's light changes by a gain g, suddenly (a lamp switched) or gradually over 2-6 s (a
+  cloud, auto-exposure); ``lighting`` picks one of the two at random, as the named variant
+  does. |g - 1| is 0.3-0.8 times the strength (0.15-0.4 at 0.5; at 1, g is 0.2-0.7 or 1.3-1.8).
+- ``shake``: the camera wobbles by up to 4-16 px times the strength (a laptop on a desk
+  someone bumps; 2-8 px at 0.5).
+- ``noise``: sensor noise, Gaussian, partly per channel, sigma 8-20 grey levels times the
+  strength (4-10 at 0.5).
+- ``shadow``: a lamp near the camera casts the performer's soft shadow on the floor and the
+  back wall (the shadow is not part of the mask); it darkens by 0.7-1.1 times the strength,
+  at most by 0.92 (0.35-0.55 at 0.5).
+- ``camouflage``: the shirt's colour is blended from its own to the wall's behind the chest
+  by the strength; at 1 (the named variant) it is the wall's and its stripes are gone
+  (handled in render.py).
+- ``moving-object``: a pet walks to and fro behind the performer, 0.9-1.4 m long times the
+  strength (a cat at 0.25, a dog at 0.5, a pony at 1).
+- ``mirrored`` (0 or 1): a selfie camera: the image (and keypoints, masks, background) are
+  flipped left-right; labels and keypoint names stay on the performer's own sides.
+- ``person-scale``: the performer is drawn smaller about their feet, at 1 / (1 + 1.5 s) of
+  their size (100, 73, 57, 47, 40 % at 0, 0.25, ..., 1): a child, or how small a player
+  standing farther back looks. Room, path and script are unchanged (so at small scales
+  the feet glide a little on walks); labels come from the same performed moves.
+- ``frame-rate``: the webcam films at fps / (1 + 2 s) (15, 10, 7.5, 6, 5 fps from 15). What
+  a real webcam does in dim light: it lengthens the exposure and drops its frame rate. The
+  performance is sampled at the new instants (same script, same continuous motion) and
+  each frame exposes half its interval, so fast limbs smear more; labels are those of the
+  new instants, by the same rule. The empty lead-in stays 1 s (5 frames at 5 fps).
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 import cv2
 import numpy as np
 
-from harness.synth.body import J
+from harness.synth.body import DIRECTIONS, JOINTS, J, Subject
+from harness.synth.config import DEFAULT_STRENGTH
 
 # Shadow casters: pairs of joints and the body width they stand for (m).
 _SHADOW_LIMBS = (
@@ -33,12 +57,47 @@ _SHADOW_LIMBS = (
 )  # fmt: skip
 
 
-def backgrounds(background, n, active, rng, camera, joints, room, meta, fps):
+def _ratio(strengths: dict, name: str) -> float:
+    """How many times its named variant's strength ``name`` has (1.0 at the default)."""
+    return strengths[name] / DEFAULT_STRENGTH[name]
+
+
+def frame_rate(strengths: dict, fps: float) -> float:
+    """The frames per second the webcam films at under ``frame-rate`` (``fps`` without it)."""
+    return fps / (1 + 2 * strengths["frame-rate"]) if "frame-rate" in strengths else fps
+
+
+def scale_person(
+    subject: Subject, joints: np.ndarray, strengths: dict
+) -> tuple[Subject, np.ndarray]:
+    """The performer at ``person-scale``: body measures and joints shrunk about the feet.
+
+    Joint positions shrink toward the floor point under the pelvis at every frame, so the
+    path across the room stays; direction rows (``torso_fwd``, ...) are left as they are.
+    """
+    if "person-scale" not in strengths:
+        return subject, joints
+    factor = 1 / (1 + 1.5 * strengths["person-scale"])
+    ground = joints[:, J["pelvis"]].copy()
+    ground[:, 1] = 0.0
+    points = np.array([name not in DIRECTIONS for name in JOINTS])
+    scaled = joints.copy()
+    scaled[:, points] = ground[:, None] + (joints[:, points] - ground[:, None]) * factor
+    smaller = dataclasses.replace(
+        subject,
+        height=subject.height * factor,
+        seg={k: v * factor for k, v in subject.seg.items()},
+        width={k: v * factor for k, v in subject.width.items()},
+    )
+    return smaller, scaled
+
+
+def backgrounds(background, n, strengths, rng, camera, joints, room, meta, fps):
     """A function t -> the frame under the performer at frame t (shadow, moving object)."""
-    if not active & {"shadow", "moving-object"}:
+    if not strengths.keys() & {"shadow", "moving-object"}:
         return lambda t: background
-    shadow = _shadow_maker(background, active, rng, camera, joints, room, meta)
-    pet = _pet_maker(n, active, rng, camera, room, meta, fps)
+    shadow = _shadow_maker(background, strengths, rng, camera, joints, room, meta)
+    pet = _pet_maker(n, strengths, rng, camera, room, meta, fps)
 
     def frame(t: int) -> np.ndarray:
         out = background.copy()
@@ -51,11 +110,11 @@ def backgrounds(background, n, active, rng, camera, joints, room, meta, fps):
     return frame
 
 
-def _shadow_maker(background, active, rng, camera, joints, room, meta):
-    if "shadow" not in active:
+def _shadow_maker(background, strengths, rng, camera, joints, room, meta):
+    if "shadow" not in strengths:
         return None
     lamp = np.array([rng.choice([-1.0, 1.0]) * rng.uniform(0.6, 1.4), rng.uniform(1.9, 2.3), 0.3])
-    strength = float(rng.uniform(0.35, 0.55))
+    strength = min(float(rng.uniform(0.35, 0.55)) * _ratio(strengths, "shadow"), 0.92)
     meta["shadow"] = {"lamp": [round(float(v), 2) for v in lamp], "strength": round(strength, 2)}
     rays = joints - lamp
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -91,9 +150,10 @@ def _shadow_maker(background, active, rng, camera, joints, room, meta):
     return draw
 
 
-def _pet_maker(n, active, rng, camera, room, meta, fps):
-    if "moving-object" not in active:
+def _pet_maker(n, strengths, rng, camera, room, meta, fps):
+    if "moving-object" not in strengths:
         return None
+    size = _ratio(strengths, "moving-object")  # the whole animal scales, widths included
     z = room.depth - rng.uniform(0.5, 1.0)
     span = room.half_width - 0.4
     speed = rng.uniform(0.4, 0.9)
@@ -101,11 +161,12 @@ def _pet_maker(n, active, rng, camera, room, meta, fps):
         float(c) for c in rng.choice([(70, 50, 35), (30, 28, 26), (210, 200, 185), (160, 110, 60)])
     )
     phase = rng.uniform(0, 2 * np.pi)
-    length = rng.uniform(0.45, 0.7)
+    length = rng.uniform(0.45, 0.7) * size
     meta["moving_object"] = {
         "kind": "pet",
         "speed": round(float(speed), 2),
         "depth": round(float(z), 2),
+        "length": round(float(length), 2),
     }
     ts = np.arange(n) / fps
     # To and fro across the room (a triangle wave), legs stepping as it goes.
@@ -121,7 +182,7 @@ def _pet_maker(n, active, rng, camera, room, meta, fps):
         def px(dx, y):
             return camera.project(np.array([x + d * dx * length, y, z]))[0]
 
-        s = camera.focal / 2 / (z - camera.position[2])
+        s = camera.focal / 2 / (z - camera.position[2]) * size
         for k, lx in enumerate((-0.38, -0.3, 0.3, 0.38)):
             swing = 0.1 * step * (-1) ** k
             _seg(out, px(lx, body_y), px(lx + swing, 0.0), colour, 0.05 * s)
@@ -141,24 +202,31 @@ def _seg(out, a, b, colour, width) -> None:
              max(int(round(width)), 1), cv2.LINE_AA, 3)  # fmt: skip
 
 
-def after(frames, keypoints, masks, active, rng, meta, config):
-    """Apply the whole-image factors (lighting, shake, noise, mirror) in place where possible."""
+def after(frames, keypoints, masks, strengths, rng, meta, config, fps):
+    """Apply the whole-image factors (lighting, shake, noise, mirror) in place where possible.
+
+    ``fps`` is the rate the take was filmed at (lower under ``frame-rate``).
+    """
     n, h, w = frames.shape[:3]
-    fps = config.fps
     empty = int(round(config.empty_seconds * fps))
-    if "lighting" in active:
+    lighting = sorted(strengths.keys() & {"lighting", "lighting-gradual", "lighting-sudden"})
+    if lighting:
+        name = lighting[0]
         gain = float(rng.choice([rng.uniform(0.6, 0.85), rng.uniform(1.15, 1.4)]))
-        sudden = bool(rng.random() < 0.5)
+        sudden = bool(rng.random() < 0.5)  # drawn always, so the streams stay aligned
+        if name != "lighting":
+            sudden = name == "lighting-sudden"
         start = int(rng.integers(max(empty // 2, 1), max(n // 2, empty)))
         ramp = 1 if sudden else int(rng.uniform(2, 6) * fps)
-        gains = 1 + (gain - 1) * np.clip((np.arange(n) - start + 1) / ramp, 0, 1)
-        meta["lighting"] = {"gain": round(gain, 3), "sudden": sudden, "start_frame": start}
+        change = (gain - 1) * _ratio(strengths, name)
+        gains = 1 + change * np.clip((np.arange(n) - start + 1) / ramp, 0, 1)
+        meta["lighting"] = {"gain": round(1 + change, 3), "sudden": sudden, "start_frame": start}
         levels = np.arange(256, dtype=np.float32)
         for t in range(start, n):
             lut = np.clip(levels * gains[t], 0, 255).astype(np.uint8)
             cv2.LUT(frames[t], lut, dst=frames[t])
-    if "shake" in active:
-        amp = float(rng.uniform(2, 8))
+    if "shake" in strengths:
+        amp = float(rng.uniform(2, 8)) * _ratio(strengths, "shake")
         ts = np.arange(n) / fps
         offsets = np.zeros((n, 2))
         for axis in range(2):
@@ -177,8 +245,8 @@ def after(frames, keypoints, masks, active, rng, meta, config):
                 cv2.warpAffine(masks[t].astype(np.uint8), m, (w, h), flags=cv2.INTER_NEAREST) > 0
             )
         keypoints = keypoints + offsets[:, None, :]
-    if "noise" in active:
-        sigma = float(rng.uniform(4, 10))
+    if "noise" in strengths:
+        sigma = float(rng.uniform(4, 10)) * _ratio(strengths, "noise")
         meta["noise"] = {"sigma": round(sigma, 2)}
         pool = [
             (rng.normal(0, sigma * 0.8, (h, w, 1)) + rng.normal(0, sigma * 0.6, (h, w, 3))).astype(
@@ -189,7 +257,7 @@ def after(frames, keypoints, masks, active, rng, meta, config):
         for t in range(n):
             noise = np.roll(pool[t % 4], (int(rng.integers(h)), int(rng.integers(w))), axis=(0, 1))
             frames[t] = np.clip(frames[t].astype(np.int16) + noise, 0, 255).astype(np.uint8)
-    if "mirrored" in active:
+    if "mirrored" in strengths:
         frames = np.ascontiguousarray(frames[:, :, ::-1])
         masks = np.ascontiguousarray(masks[:, :, ::-1])
         keypoints = keypoints.copy()

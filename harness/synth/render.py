@@ -130,8 +130,11 @@ class Posed:
     distance: float
 
 
-def pose_take(spec: TakeSpec) -> Posed:
-    """Choose the camera, script the moves and pose the body at every frame (cheap)."""
+def pose_take(spec: TakeSpec, fps: float | None = None) -> Posed:
+    """Choose the camera, script the moves and pose the body at every frame (cheap).
+
+    ``fps``: the rate the poses are sampled at (default: the rate the take is filmed at).
+    """
     config = spec.config
     size2 = (2 * config.size[0], 2 * config.size[1])
     # Random streams: one for who/what (shared by all variants, so a variant differs from
@@ -153,7 +156,10 @@ def pose_take(spec: TakeSpec) -> Posed:
     )
     half_width = z * (size2[0] / 2) / focal
     script = make_script(subject, rng, spec.seconds, config.empty_seconds, z, half_width)
-    poses = sample_poses(subject, script, config.fps, rng)
+    # Under ``frame-rate`` the same continuous motion is sampled at the slower rate (the
+    # pose draws do not depend on the rate, so the performance is the same).
+    fps = fps or nuisances.frame_rate(config.strengths, config.fps)
+    poses = sample_poses(subject, script, fps, rng)
     joints = forward_kinematics(subject, poses)
     return Posed(subject, room, camera, rng, script, joints, float(z))
 
@@ -161,17 +167,19 @@ def pose_take(spec: TakeSpec) -> Posed:
 def stage_take(spec: TakeSpec) -> Staged:
     """Plan, pose and label a take of ``spec`` without drawing it (deterministic)."""
     config = spec.config
-    fps = config.fps
+    strengths = config.strengths
+    fps = nuisances.frame_rate(strengths, config.fps)
     out_w, out_h = config.size
     size2 = (2 * out_w, 2 * out_h)
     posed = pose_take(spec)
-    subject, room, camera, rng = posed.subject, posed.room, posed.camera, posed.rng
-    script, joints, z, focal = posed.script, posed.joints, posed.distance, camera.focal
+    room, camera, rng = posed.room, posed.camera, posed.rng
+    script, z, focal = posed.script, posed.distance, camera.focal
+    # What is drawn (a smaller body under ``person-scale``); labels follow the moves performed.
+    subject, joints = nuisances.scale_person(posed.subject, posed.joints, strengths)
     cam_h = camera.position[1]
     n = len(joints)
 
     nrng = np.random.default_rng([config.seed, 202, spec.take, spec.subject, spec.scene])
-    active = set(config.nuisances)
     colours = {
         "shirt": subject.shirt,
         "skin": subject.skin,
@@ -181,7 +189,7 @@ def stage_take(spec: TakeSpec) -> Staged:
         "stripe": subject.stripe,
     }
     meta = {"subject_height": round(subject.height, 3), "camera_height": round(float(cam_h), 3),
-            "distance": round(float(z), 3), "nuisances": sorted(active)}  # fmt: skip
+            "distance": round(float(z), 3), "nuisances": sorted(strengths), "fps": fps}  # fmt: skip
     room_img, room_meta = render_room(room, camera)
     white_balance = rng.uniform(0.93, 1.07, 3)
     vignette = float(rng.uniform(0.15, 0.35))
@@ -190,15 +198,21 @@ def stage_take(spec: TakeSpec) -> Staged:
     pix, depth = camera.project(joints[:, :N_POINTS])
     exposure = white_balance * vignette_at(size2, (size2[0] / 2, size2[1] / 2), vignette) * 0.95
 
-    if "camouflage" in active:
+    if "camouflage" in strengths:
         # Clothing the colour of the wall behind the chest, as the camera sees it: the
-        # classic detector's worst case.
+        # classic detector's worst case. Weaker: the shirt's own colour blended toward it.
         chest = np.median((pix[:, J["chest"]] - 0.5) / 2, axis=0)
         x, y = np.clip(chest.round().astype(int), [8, 8], [out_w - 9, out_h - 9])
         seen = background[y - 8 : y + 8, x - 24 : x + 24].reshape(-1, 3).mean(axis=0)
         shade = nrng.uniform(0.96, 1.04, 3)
-        colours["shirt"] = tuple(np.clip(seen / exposure * shade, 0, 255))
-        colours["stripe"] = None
+        wall = np.clip(seen / exposure * shade, 0, 255)
+        mix = strengths["camouflage"]
+        if mix == 1.0:
+            colours["shirt"], colours["stripe"] = tuple(wall), None
+        else:
+            for part in ("shirt", "stripe"):
+                if colours[part] is not None:
+                    colours[part] = tuple((1 - mix) * np.asarray(colours[part], float) + mix * wall)
         meta["camouflage_colour"] = [round(float(c), 1) for c in colours["shirt"]]
     materials = {
         "skin": _shades(colours["skin"], exposure),
@@ -214,12 +228,7 @@ def stage_take(spec: TakeSpec) -> Staged:
     light_dir = np.array([0.35 * (room.light_x or 0.3), -1.0])
     light_dir /= np.linalg.norm(light_dir)
     geometry = _geometry(joints, subject, camera, stripe is not None)
-    pix, depth, shirt_px, trousers_px = (
-        geometry["pix"],
-        geometry["depth"],
-        geometry["shirt_px"],
-        geometry["trousers_px"],
-    )
+    pix = geometry["pix"]
     drawer = _Drawer(subject, camera, materials, stripe, light_dir, geometry)
     # Motion blur: a webcam exposes each frame for about half the frame interval indoors, so
     # fast limbs smear. Where anything moved more than 2 px (stored size) in that half
@@ -234,25 +243,52 @@ def stage_take(spec: TakeSpec) -> Staged:
         drawers.append(_Drawer(subject, camera, materials, stripe, light_dir, shape))
     motion = np.abs(drawers[-1].g["pix"] - pix).max(axis=(1, 2)) / 2
     blur = motion > 2.0
-    bg_stack = nuisances.backgrounds(background, n, active, nrng, camera, joints, room, meta, fps)
+    bg_stack = nuisances.backgrounds(
+        background, n, strengths, nrng, camera, joints, room, meta, fps
+    )
 
-    # Labels from geometry alone: a frame is empty when the body's outline (joints plus the
-    # widest limb radius) misses the image, partly present while some joints are outside.
+    keypoints = (pix[:, :N_KEYPOINTS] - 0.5) / 2.0
+    if fps == config.fps:
+        labels, ambiguous = _truth(script, posed.joints, geometry, focal, (out_w, out_h), fps)
+    else:
+        # Under ``frame-rate`` the labels are the clean rate's, at the nearest clean instant
+        # (the same instant when the rates divide): the truth of the performance, not of
+        # how often it was sampled (a coarse sampling would miss the peaks the rule uses).
+        clean = pose_take(spec, config.fps)
+        shown = nuisances.scale_person(clean.subject, clean.joints, strengths)[1]
+        clean_geometry = _geometry(shown, subject, camera, False)
+        size = (out_w, out_h)
+        labels, ambiguous = _truth(script, clean.joints, clean_geometry, focal, size, config.fps)
+        nearest = np.floor(np.arange(n) * config.fps / fps + 0.5).astype(int)
+        nearest = np.minimum(nearest, len(labels) - 1)
+        labels, ambiguous = labels[nearest], ambiguous[nearest]
+    meta["events"] = [(e.label, round(e.start, 3), round(e.end, 3)) for e in script.events]
+    meta["motion_blurred_frames"] = int(blur.sum())
+    return Staged(spec, tuple(drawers), blur, bg_stack, labels, ambiguous, keypoints,
+                  background, meta, strengths, nrng, fps)  # fmt: skip
+
+
+def _truth(script, performed, geometry, focal, size, fps) -> tuple[np.ndarray, np.ndarray]:
+    """Per-frame labels and ambiguous flags: the moves ``performed`` (3D joints), seen as drawn.
+
+    Visibility comes from the drawn ``geometry`` alone: a frame is empty when the body's
+    outline (joints plus the widest limb radius) misses the image, partly present while
+    some joints are outside.
+    """
+    out_w, out_h = size
+    pix, depth = geometry["pix"], geometry["depth"]
     keypoints = (pix[:, :N_KEYPOINTS] - 0.5) / 2.0
     inside = (
         (keypoints[..., 0] >= 0) & (keypoints[..., 0] <= out_w - 1)
         & (keypoints[..., 1] >= 0) & (keypoints[..., 1] <= out_h - 1)
     )  # fmt: skip
     margin = 0.12 * focal / np.maximum(depth.min(axis=1), 0.3) / 2
-    all_px = (np.concatenate([pix, shirt_px, trousers_px], axis=1) - 0.5) / 2.0
+    hulls = (geometry["shirt_px"], geometry["trousers_px"])
+    all_px = (np.concatenate([pix, *hulls], axis=1) - 0.5) / 2.0
     lo, hi = all_px.min(axis=1) - margin[:, None], all_px.max(axis=1) + margin[:, None]
     overlaps = (hi[:, 0] >= 0) & (lo[:, 0] <= out_w - 1) & (hi[:, 1] >= 0) & (lo[:, 1] <= out_h - 1)
     present = np.where(overlaps, inside.mean(axis=1), 0.0)
-    labels, ambiguous = label_frames(script.events, joints, fps, present)
-    meta["events"] = [(e.label, round(e.start, 3), round(e.end, 3)) for e in script.events]
-    meta["motion_blurred_frames"] = int(blur.sum())
-    return Staged(spec, tuple(drawers), blur, bg_stack, labels, ambiguous, keypoints,
-                  background, meta, active, nrng)  # fmt: skip
+    return label_frames(script.events, performed, fps, present)
 
 
 @dataclass
@@ -268,8 +304,9 @@ class Staged:
     keypoints: np.ndarray
     background: np.ndarray
     meta: dict
-    active: set
+    strengths: dict  # the active nuisances and their strengths
     rng: np.random.Generator
+    fps: float  # the rate the take is filmed at
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -332,10 +369,10 @@ def render_take(spec: TakeSpec) -> Take:
     frames, masks = draw_frames(staged)
     config, meta = spec.config, staged.meta
     frames, keypoints, masks = nuisances.after(
-        frames, staged.keypoints, masks, staged.active, staged.rng, meta, config
+        frames, staged.keypoints, masks, staged.strengths, staged.rng, meta, config, staged.fps
     )
     background = staged.background
-    if "mirrored" in staged.active:
+    if "mirrored" in staged.strengths:
         background = background[:, ::-1].copy()
     return Take(
         frames,

@@ -10,10 +10,8 @@ never leaves a half take that looks finished.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -21,16 +19,18 @@ from joblib import Parallel, delayed
 from tqdm import tqdm
 
 from harness import cache
+from harness.files import replacing
 from harness.recording import Recording
-from harness.synth import body, config, moves, nuisances, render, scene
+from harness.synth import render
 from harness.synth.config import SynthConfig, TakeSpec, plan_takes
 
 NAMESPACE = "mk-synth"
 
 
 def renderer_hash() -> str:
-    """Hash of every module that shapes the pixels or the labels."""
-    return cache.code_hash(body, moves, scene, render, nuisances, config)
+    """Hash of every module that shapes the pixels or the labels: the renderer and all it
+    imports of the project (the label vocabulary included)."""
+    return cache.code_hash(*cache.project_modules(render.__name__))
 
 
 def take_key(spec: TakeSpec, code: str | None = None) -> str:
@@ -39,9 +39,7 @@ def take_key(spec: TakeSpec, code: str | None = None) -> str:
 
 def _write_take(spec: TakeSpec, folder: Path) -> None:
     take = render.render_take(spec)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".tmp-"))
-    try:
+    with replacing(folder, directory=True) as tmp:  # another process may finish it first
         np.save(tmp / "frames.npy", take.frames)
         np.save(tmp / "masks.npy", take.masks)
         np.save(tmp / "keypoints.npy", take.keypoints)
@@ -52,27 +50,18 @@ def _write_take(spec: TakeSpec, folder: Path) -> None:
             "meta": take.meta,
         }
         (tmp / "truth.json").write_text(json.dumps(truth))
-        try:
-            os.replace(tmp, folder)
-        except OSError:  # another process finished the same take first
-            shutil.rmtree(tmp, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def _load_take(spec: TakeSpec, folder: Path, key: str) -> Recording:
     truth = json.loads((folder / "truth.json").read_text())
-    meta = dict(
-        truth["meta"], take=spec.id, seconds=spec.seconds, nuisances=list(spec.config.nuisances)
-    )
+    meta = dict(truth["meta"], take=spec.id, seconds=spec.seconds, nuisances=spec.config.strengths)
     return Recording(
         id=spec.id,
         frames=np.load(folder / "frames.npy", mmap_mode="r"),
         labels=np.asarray(truth["labels"], dtype=object),
         subject=f"s{spec.subject + 1:02d}",
         scene=f"room{spec.scene + 1:02d}",
-        fps=spec.config.fps,
+        fps=meta["fps"],  # lower than the configuration's under the frame-rate nuisance
         background=np.load(folder / "background.npy"),
         ambiguous=np.asarray(truth["ambiguous"], dtype=bool),
         keypoints=np.load(folder / "keypoints.npy", mmap_mode="r"),
@@ -90,7 +79,8 @@ def _prune(root: Path, code: str) -> None:
     if not root.is_dir():
         return
     for folder in root.iterdir():
-        if folder.is_dir() and not folder.name.startswith((code[:8], ".tmp-")):
+        # names starting with "." are takes being written right now (harness.files)
+        if folder.is_dir() and not folder.name.startswith((code[:8], ".")):
             shutil.rmtree(folder, ignore_errors=True)
 
 

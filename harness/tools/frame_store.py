@@ -109,10 +109,12 @@ def cached_images(
     def produce():
         bar = tqdm(paths, desc=desc, unit="image", file=sys.stderr, leave=False, disable=None)
         for i, path in enumerate(bar):
-            image = media.read_image(path)
-            if image is None and on_skip is not None:
-                on_skip(path, "unreadable or corrupt image")
-            yield i, image
+            try:
+                yield i, media.load_image(path)
+            except (FileNotFoundError, media.UnreadableFile) as error:
+                if on_skip is not None:
+                    on_skip(path, getattr(error, "reason", str(error)))
+                yield i, None
 
     return cached_stack("byod-images", key, produce(), len(paths), size)
 
@@ -122,7 +124,9 @@ def cached_video(key: str, path: Path, size: tuple[int, int], frame_count: int) 
     cached; returns a read-only memory map. ValueError if no frame decodes."""
     # Containers may under-report their length: a little spare room avoids a regrow.
     capacity = frame_count + frame_count // 20 + 8
-    frames, _ = cached_stack("byod-clips", key, media.iter_video(path, size), capacity, size)
+    # Damage is told by the caller on every run (the decode happens on the first only).
+    decoded = media.iter_video(path, size, warn_damage=False)
+    frames, _ = cached_stack("byod-clips", key, decoded, capacity, size)
     if not len(frames):
         raise ValueError(f"{path}: no frame could be decoded (corrupt or unknown codec)")
     return frames

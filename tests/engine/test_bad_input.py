@@ -22,11 +22,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from _plugins import plugin
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from harness.discovery import load_class
 from harness.tools import media
 from harness.tools.check import check_dataset
 from harness.tools.extract import extract_frames
@@ -34,8 +34,8 @@ from harness.tools.label_names import read_overrides
 from harness.tools.layout import safe_name, scan_clips, scan_folders
 
 REPO = Path(__file__).resolve().parents[2]
-Folders = load_class("datasets", REPO / "datasets" / "folders.py", "folders")
-Clips = load_class("datasets", REPO / "datasets" / "clips.py", "clips")
+Folders = plugin("datasets", "folders").cls
+Clips = plugin("datasets", "clips").cls
 
 SUFFIXES = sorted(media.IMAGE_SUFFIXES)
 SMALL = (48, 64)  # (height, width) of the test images
