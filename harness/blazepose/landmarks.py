@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from scipy.special import expit
 
 from harness.blazepose.roi import CROP_SIZE, Roi, crop_image, crop_to_frame, frame_matrix
 from harness.blazepose.runtime import open_interpreter, output_indices
@@ -55,8 +56,8 @@ _AUXILIARY = slice(33, 35)
 
 
 def sigmoid(values):
-    """Logistic function (logits -> probabilities)."""
-    return 1.0 / (1.0 + np.exp(-values))
+    """Logistic function (logits -> probabilities), without overflow for large logits."""
+    return expit(values)
 
 
 @dataclass
