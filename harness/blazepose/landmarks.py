@@ -136,21 +136,25 @@ def refine_with_heatmap(
     """
     rows, cols, channels = heatmap.shape
     out = np.array(xy, dtype=np.float64, copy=True)
+    count = min(channels, len(out))
     half = (kernel - 1) // 2
-    offsets = np.arange(-half, half + 1)
-    for index in range(min(channels, len(out))):
-        col = int(np.floor(out[index, 0] / crop * cols))
-        row = int(np.floor(out[index, 1] / crop * rows))
-        if not (0 <= col < cols and 0 <= row < rows):
-            continue
-        r = row + offsets
-        c = col + offsets
-        r, c = r[(r >= 0) & (r < rows)], c[(c >= 0) & (c < cols)]
-        window = sigmoid(heatmap[r[:, None], c[None, :], index].astype(np.float64))
-        total = window.sum()
-        if window.max() >= min_confidence and total > 0:
-            out[index, 0] = (window.sum(0) @ c) / total / cols * crop
-            out[index, 1] = (window.sum(1) @ r) / total / rows * crop
+    col = np.floor(out[:count, 0] / crop * cols).astype(int)
+    row = np.floor(out[:count, 1] / crop * rows).astype(int)
+    on_map = (col >= 0) & (col < cols) & (row >= 0) & (row < rows)
+    # All windows at once, (count, kernel, kernel); cells past the edge weigh nothing.
+    r = row[:, None] + np.arange(-half, half + 1)
+    c = col[:, None] + np.arange(-half, half + 1)
+    inside = ((r >= 0) & (r < rows))[:, :, None] & ((c >= 0) & (c < cols))[:, None, :]
+    r, c = np.clip(r, 0, rows - 1), np.clip(c, 0, cols - 1)
+    channel = np.arange(count)[:, None, None]
+    window = sigmoid(heatmap[r[:, :, None], c[:, None, :], channel].astype(np.float64)) * inside
+    total = window.sum(axis=(1, 2))
+    move = on_map & (window.max(axis=(1, 2)) >= min_confidence) & (total > 0)
+    safe = np.where(total > 0, total, 1.0)
+    mean_col = (window.sum(axis=1) * c).sum(axis=1) / safe
+    mean_row = (window.sum(axis=2) * r).sum(axis=1) / safe
+    out[:count, 0] = np.where(move, mean_col / cols * crop, out[:count, 0])
+    out[:count, 1] = np.where(move, mean_row / rows * crop, out[:count, 1])
     return out
 
 
