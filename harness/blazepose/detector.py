@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from harness.blazepose.anchors import POSE_DETECTION, ssd_anchors
+from harness.blazepose.roi import body_box
 from harness.blazepose.runtime import open_interpreter, output_indices
 from harness.player import box_iou
 from harness.recording import as_frame_batch
@@ -57,9 +58,7 @@ class Detection:
     @property
     def body_box(self) -> np.ndarray:
         """(4,) box around the full-body circle: hip centre +- the distance to point 1."""
-        centre = self.keypoints[0]
-        radius = float(np.linalg.norm(self.keypoints[1] - centre))
-        return np.concatenate([centre - radius, centre + radius])
+        return body_box(self.keypoints[0], self.keypoints[1])
 
 
 def letterbox_matrix(height: int, width: int, size: int = INPUT_SIZE) -> np.ndarray:

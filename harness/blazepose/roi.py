@@ -83,6 +83,17 @@ def roi_from_landmarks(auxiliary: np.ndarray, scale: float = ROI_SCALE) -> Roi:
     return alignment_roi(auxiliary[0, :2], auxiliary[1, :2], scale)
 
 
+def body_box(centre, scale_point) -> np.ndarray:
+    """(4,) ``(x0, y0, x1, y1)`` around the circle through ``scale_point`` centred on ``centre``.
+
+    The same box for a detection (keypoints 0, 1) and for tracked landmarks (auxiliary
+    33, 34), so the player rule compares like with like.
+    """
+    centre = np.asarray(centre, np.float64)[:2]
+    radius = float(np.linalg.norm(np.asarray(scale_point, np.float64)[:2] - centre))
+    return np.concatenate([centre - radius, centre + radius])
+
+
 def _rotation(angle: float) -> np.ndarray:
     cos, sin = math.cos(angle), math.sin(angle)
     return np.array([[cos, -sin], [sin, cos]])

@@ -8,7 +8,9 @@ pose, MediaPipe answers "nobody" for that frame and detects on the next; here th
 runs on the same frame at once, so a game loses no frame to a recovery it could make.
 
 When the detector finds several people, :func:`harness.player.pick_player` picks the
-player, with the last box the player had (None at the start of a take).
+player among their full-body boxes (the square around the circle that keypoints 0 and 1
+describe), with the player's last box, built the same way from the tracked auxiliary
+landmarks (None at the start of a take).
 
 Optionally the landmarks are smoothed with MediaPipe's One-Euro presets
 (:mod:`.one_euro`) for streaming: image landmarks scaled by the body's size, world
@@ -25,7 +27,7 @@ import numpy as np
 from harness.blazepose import one_euro
 from harness.blazepose.detector import MIN_SCORE, PoseDetector
 from harness.blazepose.landmarks import MIN_PRESENCE, LandmarkModel, PoseResult, estimate
-from harness.blazepose.roi import roi_from_detection, roi_from_landmarks
+from harness.blazepose.roi import body_box, roi_from_detection, roi_from_landmarks
 from harness.player import pick_player
 from harness.recording import as_frame_batch
 
@@ -145,7 +147,7 @@ class BlazePoseTracker:
         if self.smooth:
             self._smoothed(result, time.monotonic() if timestamp is None else timestamp)
         self._roi = roi_from_landmarks(result.auxiliary)
-        self._player_box = result.box
+        self._player_box = body_box(result.auxiliary[0], result.auxiliary[1])
         return result
 
     def process_take(self, frames: np.ndarray, fps: float = 30.0) -> list[PoseResult]:
