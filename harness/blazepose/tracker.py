@@ -80,8 +80,13 @@ class BlazePoseTracker:
 
     def reset(self) -> None:
         """Start a new take: no crop to track, no player yet, filters emptied."""
-        self._roi = None
         self._player_box = None
+        self._lose()
+
+    def _lose(self) -> None:
+        """The pose is gone: detect on the next frame and restart the filters, but keep the
+        player's last box so the player rule can find the same person again."""
+        self._roi = None
         for smoother in self._filters.values():
             smoother.reset()
 
@@ -142,7 +147,7 @@ class BlazePoseTracker:
             if not result.found:  # lost: look for the person again in this very frame
                 result = self._detect(frame)
         if not result.found:
-            self.reset()
+            self._lose()
             return result
         if self.smooth:
             self._smoothed(result, time.monotonic() if timestamp is None else timestamp)
