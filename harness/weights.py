@@ -22,6 +22,16 @@ DOWNLOAD_ENV_VAR = "HARNESS_ALLOW_DOWNLOAD"
 
 _KERAS_MOBILENET = "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet/"
 _CORAL = "https://github.com/google-coral/test_data/raw/master/"
+# MediaPipe's model storage, where the mediapipe 0.10.x package downloads its pose models
+# from (``download_utils``: prefix + file name). Each URL pins the object generation that
+# MediaPipe's own third_party/external_files.bzl lists with this sha256: the unpinned lite
+# URL now serves a later build (sha256 1150dc68...), which would fail the check below.
+_MEDIAPIPE = "https://storage.googleapis.com/mediapipe-assets/"
+_MEDIAPIPE_GENERATIONS = {
+    "pose_detection.tflite": "1678737489600422",
+    "pose_landmark_lite.tflite": "1661875901231143",
+    "pose_landmark_full.tflite": "1661875894245786",
+}
 
 #: Official download address of every file the harness knows, by file name.
 URLS: dict[str, str] = {
@@ -37,6 +47,10 @@ URLS: dict[str, str] = {
             "movenet_single_pose_lightning_ptq.tflite",
             "imagenet_labels.txt",
         )
+    },
+    **{
+        name: f"{_MEDIAPIPE}{name}?generation={generation}"
+        for name, generation in _MEDIAPIPE_GENERATIONS.items()
     },
 }
 
@@ -55,6 +69,13 @@ SHA256: dict[str, str] = {
         "cd7cc22fa946e5d146a7b98d496853e1923e22828d3972d579973f27f91bb105"
     ),
     "imagenet_labels.txt": "b8aaeb5630c62626a7d124a05c0e14230a7ffdd2136a31d0190a4fb71c1d82f1",
+    "pose_detection.tflite": "9ba9dd3d42efaaba86b4ff0122b06f29c4122e756b329d89dca1e297fd8f866c",
+    "pose_landmark_lite.tflite": (
+        "f17bfbecadb61c3be1baa8b8d851cc6619c870a87167b32848ad20db306b9d61"
+    ),
+    "pose_landmark_full.tflite": (
+        "e9a5c5cb17f736fafd4c2ec1da3b3d331d6edbe8a0d32395855aeb2cdfd64b9f"
+    ),
 }
 
 
