@@ -45,7 +45,7 @@ def _webcam_frame() -> np.ndarray:
 
 def test_blazepose_tracked_frame_latency(benchmark):
     _require("pose_detection.tflite", "pose_landmark_lite.tflite")
-    from harness.blazepose import BlazePoseTracker
+    from harness.extractors.blazepose import BlazePoseTracker
 
     frame = _webcam_frame()
     tracker = BlazePoseTracker("lite", with_mask=False)
@@ -61,10 +61,10 @@ def test_blazepose_tracked_frame_latency(benchmark):
 @pytest.mark.parametrize("part", ["detector", "landmarks-lite", "landmarks-full", "mask"])
 def test_blazepose_part_latency(benchmark, part):
     _require("pose_detection.tflite", "pose_landmark_lite.tflite", "pose_landmark_full.tflite")
-    from harness.blazepose.detector import PoseDetector
-    from harness.blazepose.landmarks import LandmarkModel, segmentation_to_frame
-    from harness.blazepose.roi import crop_image
-    from harness.blazepose.tracker import BlazePoseTracker
+    from harness.extractors.blazepose.detector import PoseDetector
+    from harness.extractors.blazepose.landmarks import LandmarkModel, segmentation_to_frame
+    from harness.extractors.blazepose.roi import crop_image
+    from harness.extractors.blazepose.tracker import BlazePoseTracker
 
     frame = _webcam_frame()
     roi = BlazePoseTracker("lite").process(frame).roi

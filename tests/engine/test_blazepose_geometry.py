@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.blazepose.anchors import AnchorOptions, ssd_anchors
-from harness.blazepose.detector import decode, letterbox_matrix, weighted_nms
-from harness.blazepose.roi import (
+from harness.extractors.blazepose.anchors import AnchorOptions, ssd_anchors
+from harness.extractors.blazepose.detector import decode, letterbox_matrix, weighted_nms
+from harness.extractors.blazepose.roi import (
     CROP_SIZE,
     Roi,
     alignment_roi,

@@ -13,14 +13,14 @@ import numpy as np
 import pytest
 
 from harness import weights
-from harness.blazepose.landmarks import (
+from harness.extractors.blazepose.landmarks import (
     LANDMARK_NAMES,
     MODELS,
     LandmarkModel,
     estimate,
     refine_with_heatmap,
 )
-from harness.blazepose.roi import Roi
+from harness.extractors.blazepose.roi import Roi
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 SQUAT = SHARED / "images" / "squat.bmp"
@@ -69,7 +69,7 @@ def _reference_in_frame(complexity: str) -> np.ndarray:
 @pytest.fixture(scope="module")
 def tracker():
     _require("pose_detection.tflite", MODELS["lite"])
-    from harness.blazepose import BlazePoseTracker
+    from harness.extractors.blazepose import BlazePoseTracker
 
     return BlazePoseTracker("lite")
 
@@ -126,7 +126,7 @@ def test_pipeline_finds_the_person_and_maps_landmarks_to_the_frame(complexity):
     sign flipped gives median 0.47, no rotation 0.23, a crop 10 % too large 0.07.
     """
     _require("pose_detection.tflite", MODELS[complexity])
-    from harness.blazepose import BlazePoseTracker
+    from harness.extractors.blazepose import BlazePoseTracker
 
     frame = _squat()
     result = BlazePoseTracker(complexity).process(frame)
@@ -162,7 +162,7 @@ def test_tracker_reuses_the_crop_and_detects_again_when_the_pose_is_lost(tracker
 
 def test_take_api_gives_one_result_per_frame_and_the_mask_on_request():
     _require("pose_detection.tflite", MODELS["lite"])
-    from harness.blazepose import BlazePoseTracker
+    from harness.extractors.blazepose import BlazePoseTracker
 
     frame = _squat()
     take = np.stack([frame, frame, np.zeros_like(frame)])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from harness.blazepose.one_euro import LANDMARKS, OneEuroFilter, OneEuroSettings
+from harness.extractors.blazepose.one_euro import LANDMARKS, OneEuroFilter, OneEuroSettings
 
 FPS = 30.0
 BODY = 200.0  # body size in pixels: MediaPipe scales speeds by 1 / this

@@ -24,10 +24,10 @@ import time
 
 import numpy as np
 
-from harness.blazepose import one_euro
-from harness.blazepose.detector import MIN_SCORE, PoseDetector
-from harness.blazepose.landmarks import MIN_PRESENCE, LandmarkModel, PoseResult, estimate
-from harness.blazepose.roi import body_box, roi_from_detection, roi_from_landmarks
+from harness.extractors.blazepose import one_euro
+from harness.extractors.blazepose.detector import MIN_SCORE, PoseDetector
+from harness.extractors.blazepose.landmarks import MIN_PRESENCE, LandmarkModel, PoseResult, estimate
+from harness.extractors.blazepose.roi import body_box, roi_from_detection, roi_from_landmarks
 from harness.player import pick_player
 from harness.recording import as_frame_batch
 

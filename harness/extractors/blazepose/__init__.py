@@ -14,7 +14,7 @@ Typical use::
     result.landmarks                            # (33, 5) x, y, z, visibility, presence
 """
 
-from harness.blazepose.landmarks import LANDMARK_NAMES, PoseResult
-from harness.blazepose.tracker import BlazePoseTracker
+from harness.extractors.blazepose.landmarks import LANDMARK_NAMES, PoseResult
+from harness.extractors.blazepose.tracker import BlazePoseTracker
 
 __all__ = ["LANDMARK_NAMES", "BlazePoseTracker", "PoseResult"]

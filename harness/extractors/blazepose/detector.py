@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from harness.blazepose.anchors import POSE_DETECTION, ssd_anchors
-from harness.blazepose.roi import body_box
-from harness.blazepose.runtime import open_interpreter, output_indices
+from harness.extractors.blazepose.anchors import POSE_DETECTION, ssd_anchors
+from harness.extractors.blazepose.roi import body_box
+from harness.extractors.blazepose.runtime import open_interpreter, output_indices
 from harness.player import box_iou
 from harness.recording import as_frame_batch
 

@@ -21,8 +21,8 @@ import cv2
 import numpy as np
 from scipy.special import expit
 
-from harness.blazepose.roi import CROP_SIZE, Roi, crop_image, crop_to_frame, frame_matrix
-from harness.blazepose.runtime import open_interpreter, output_indices
+from harness.extractors.blazepose.roi import CROP_SIZE, Roi, crop_image, crop_to_frame, frame_matrix
+from harness.extractors.blazepose.runtime import open_interpreter, output_indices
 
 #: Landmark model files by complexity (MediaPipe's model_complexity 0 and 1).
 MODELS = {"lite": "pose_landmark_lite.tflite", "full": "pose_landmark_full.tflite"}
