@@ -5,6 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+#: The offline weights and the two real photographs, beside the clone.
+SHARED = REPO.parent / "shared"
+SQUAT = SHARED / "images" / "squat.bmp"
+
+
+def require_weights(*files: str, photo: Path | None = None) -> None:
+    """Skip the calling test, with the resolver's one-line reason, when LiteRT, a weights
+    file or the ``photo`` is missing here."""
+    import pytest
+
+    from harness import weights
+
+    pytest.importorskip("ai_edge_litert")
+    for name in files:
+        if weights.find_weights(name) is None:
+            pytest.skip(weights.missing_reason(name))
+    if photo is not None and not Path(photo).is_file():
+        pytest.skip(f"needs the photo {photo}")
 
 
 def plugin(kind: str, name: str, folder: Path | None = None):

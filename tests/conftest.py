@@ -19,6 +19,18 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
+@pytest.fixture
+def no_weights(tmp_path, monkeypatch):
+    """Nothing anywhere: an empty weights folder, an empty Keras cache, no download."""
+    from harness import weights
+
+    (tmp_path / "weights").mkdir()
+    monkeypatch.setenv(weights.ENV_VAR, str(tmp_path / "weights"))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.delenv(weights.DOWNLOAD_ENV_VAR, raising=False)
+    return tmp_path / "weights"
+
+
 @pytest.fixture(scope="session")
 def toy_dirs() -> dict[str, str]:
     """Extra plugin folders holding the toy dataset and deliberately bad methods."""

@@ -6,11 +6,10 @@ each test skips with the resolver's reason when a file is missing.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import cv2
 import numpy as np
 import pytest
+from _plugins import SQUAT, require_weights
 
 from harness import weights
 from harness.extractors.blazepose.landmarks import (
@@ -21,18 +20,6 @@ from harness.extractors.blazepose.landmarks import (
     refine_with_heatmap,
 )
 from harness.extractors.blazepose.roi import Roi
-
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-SQUAT = SHARED / "images" / "squat.bmp"
-
-
-def _require(*files: str) -> None:
-    pytest.importorskip("ai_edge_litert")
-    for name in files:
-        if weights.find_weights(name) is None:
-            pytest.skip(weights.missing_reason(name))
-    if not SQUAT.is_file():
-        pytest.skip(f"needs the photo {SQUAT}")
 
 
 def _squat() -> np.ndarray:
@@ -68,7 +55,7 @@ def _reference_in_frame(complexity: str) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def tracker():
-    _require("pose_detection.tflite", MODELS["lite"])
+    require_weights("pose_detection.tflite", MODELS["lite"], photo=SQUAT)
     from harness.extractors.blazepose import BlazePoseTracker
 
     return BlazePoseTracker("lite")
@@ -79,7 +66,7 @@ def tracker():
 
 @pytest.mark.parametrize("complexity", ["lite", "full"])
 def test_landmark_model_matches_the_reference_on_the_squat_photo(complexity):
-    _require(MODELS[complexity])
+    require_weights(MODELS[complexity], photo=SQUAT)
     names, reference = _reference(complexity)
     assert tuple(names) == LANDMARK_NAMES
     image, *_ = _square_input(_squat())
@@ -89,7 +76,7 @@ def test_landmark_model_matches_the_reference_on_the_squat_photo(complexity):
 
 
 def test_heatmap_refinement_moves_landmarks_only_slightly():
-    _require(MODELS["lite"])
+    require_weights(MODELS["lite"], photo=SQUAT)
     image, *_ = _square_input(_squat())
     raw = LandmarkModel("lite").run(image)
     refined = refine_with_heatmap(raw.landmarks[:, :2], raw.heatmap)
@@ -100,7 +87,7 @@ def test_heatmap_refinement_moves_landmarks_only_slightly():
 
 def test_estimate_on_the_whole_padded_square_maps_the_reference_into_the_frame():
     """The crop-and-map-back chain alone: the same input the reference used, as a ROI."""
-    _require(MODELS["lite"])
+    require_weights(MODELS["lite"], photo=SQUAT)
     frame = _squat()
     height, width = frame.shape[:2]
     side = max(height, width)
@@ -125,7 +112,7 @@ def test_pipeline_finds_the_person_and_maps_landmarks_to_the_frame(complexity):
     max 0.116, 0.095 (a hip of this side-on squat). A wrong map fails it: the rotation's
     sign flipped gives median 0.47, no rotation 0.23, a crop 10 % too large 0.07.
     """
-    _require("pose_detection.tflite", MODELS[complexity])
+    require_weights("pose_detection.tflite", MODELS[complexity], photo=SQUAT)
     from harness.extractors.blazepose import BlazePoseTracker
 
     frame = _squat()
@@ -161,7 +148,7 @@ def test_tracker_reuses_the_crop_and_detects_again_when_the_pose_is_lost(tracker
 
 
 def test_take_api_gives_one_result_per_frame_and_the_mask_on_request():
-    _require("pose_detection.tflite", MODELS["lite"])
+    require_weights("pose_detection.tflite", MODELS["lite"], photo=SQUAT)
     from harness.extractors.blazepose import BlazePoseTracker
 
     frame = _squat()

@@ -15,16 +15,6 @@ SHARED = Path(__file__).resolve().parents[3] / "shared"
 IMAGES = SHARED / "images"
 
 
-@pytest.fixture
-def no_weights(tmp_path, monkeypatch):
-    """Nothing anywhere: an empty weights folder, an empty Keras cache, no download."""
-    (tmp_path / "weights").mkdir()
-    monkeypatch.setenv(weights.ENV_VAR, str(tmp_path / "weights"))
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
-    monkeypatch.delenv(weights.DOWNLOAD_ENV_VAR, raising=False)
-    return tmp_path / "weights"
-
-
 def test_a_file_in_the_weights_dir_is_found_first(no_weights, tmp_path):
     (no_weights / "x.h5").write_bytes(b"1")
     (tmp_path / "keras" / "models").mkdir(parents=True)

@@ -11,7 +11,7 @@ from sklearn.base import clone
 from sklearn.dummy import DummyClassifier
 from sklearn.metrics import f1_score
 
-from harness import cache, weights
+from harness import cache
 from harness.api import get_task, load_backbone
 from harness.runner import RunConfig, run
 from harness.samples import task_samples
@@ -30,14 +30,6 @@ def private_cache(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(cache.ENV_VAR, str(tmp_path_factory.mktemp("cache")))
         yield
-
-
-@pytest.fixture
-def no_weights(tmp_path, monkeypatch):
-    (tmp_path / "empty").mkdir()
-    monkeypatch.setenv(weights.ENV_VAR, str(tmp_path / "empty"))
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
-    monkeypatch.delenv(weights.DOWNLOAD_ENV_VAR, raising=False)
 
 
 def test_presets_store_the_published_and_the_sound_settings():
