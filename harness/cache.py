@@ -48,9 +48,19 @@ def is_bypassed() -> bool:
 
 
 def cache_dir() -> Path:
+    """The cache folder (created); ValueError in one line if it cannot be one."""
     root = os.environ.get(ENV_VAR) or Path.home() / ".cache" / "posture-harness"
     path = Path(root).expanduser()
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise ValueError(
+            f"the cache folder {path} ({ENV_VAR}) is a file; point it at a folder"
+        ) from None
+    except PermissionError:
+        raise ValueError(
+            f"cannot create the cache folder {path} ({ENV_VAR}); choose another"
+        ) from None
     return path
 
 

@@ -9,17 +9,52 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from pathlib import Path
 
-from harness import weights
+from harness import cache, weights
 from harness.errors import UsageError
+from harness.execute import DEFAULT_TIMEOUT
 from harness.runner import DEFAULT_DATASET, RunConfig
 
 EXIT_USAGE = 2
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (and exit status 2), not the whole usage."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"error: {message} (see {self.prog} --help)\n")
+
+
 def _csv(text: str) -> tuple[str, ...]:
-    return tuple(item.strip() for item in text.split(",") if item.strip())
+    items = tuple(item.strip() for item in text.split(",") if item.strip())
+    if not items:
+        raise argparse.ArgumentTypeError(f"expected comma-separated names, got {text!r}")
+    return items
+
+
+def _dataset_specs(text: str) -> tuple[str, ...]:
+    """Comma-separated specs; ``NAME:PATH`` whose path exists as written is one spec, commas
+    and all (``--dataset 'folders:/data/a,b'``)."""
+    name, _, arg = text.partition(":")
+    if arg and Path(arg).expanduser().exists():
+        return (text,)
+    return _csv(text)
+
+
+def _bounded(low: int, high: int | None = None, kind=int):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if value < low or (high is not None and value > high):
+            bound = f"from {low} to {high}" if high is not None else f"at least {low}"
+            raise argparse.ArgumentTypeError(f"must be {bound}, got {text}")
+        return value
+
+    return parse
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -52,16 +87,16 @@ def add_common(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m harness", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = OneLineParser(prog="python -m harness", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
 
     run = commands.add_parser("run", help="fit and score every method on held-out subjects")
     run.add_argument(
         "--dataset",
-        type=_csv,
-        default=(DEFAULT_DATASET,),
-        help="comma-separated NAME or NAME:VARIANT or NAME:PATH; NAME:* for every "
-        f"variant (default {DEFAULT_DATASET})",
+        type=_dataset_specs,
+        action="append",
+        help="comma-separated NAME or NAME:VARIANT or NAME:PATH (repeatable); NAME:* for "
+        f"every variant (default {DEFAULT_DATASET})",
     )
     run.add_argument("--methods", type=_csv, help="comma-separated method names (default: all)")
     run.add_argument("--tasks", type=_csv, help="comma-separated tasks (default: all)")
@@ -71,12 +106,28 @@ def build_parser() -> argparse.ArgumentParser:
         default="full",
         help="dataset size: quick for a look in a minute, full for the real numbers",
     )
-    run.add_argument("--seed", type=int, default=0, help="the one seed everything draws from")
-    run.add_argument("--folds", type=int, default=5, help="leave-subjects-out folds")
-    run.add_argument("--jobs", type=int, default=1, help="fits run in parallel (joblib)")
-    run.add_argument("--window", type=int, default=8, help="frames per window of the action task")
-    run.add_argument("--latency-rounds", type=int, default=50, help="timed calls per probe (>= 50)")
-    run.add_argument("--out", type=Path, help="run folder (default reports/<run-id>)")
+    run.add_argument(
+        "--seed", type=_bounded(0, 2**32 - 1), default=0, help="the one seed everything uses"
+    )
+    run.add_argument("--folds", type=_bounded(2), default=5, help="leave-subjects-out folds")
+    run.add_argument("--jobs", type=_bounded(1), default=1, help="fits run in parallel")
+    run.add_argument(
+        "--window", type=_bounded(1), default=8, help="frames per window of the action task"
+    )
+    run.add_argument(
+        "--latency-rounds", type=_bounded(50), default=50, help="timed calls per probe (>= 50)"
+    )
+    run.add_argument(
+        "--timeout",
+        type=_bounded(1, kind=float),
+        default=DEFAULT_TIMEOUT,
+        help=f"seconds one fit may take before it is stopped (default {DEFAULT_TIMEOUT})",
+    )
+    place = run.add_mutually_exclusive_group()
+    place.add_argument("--out", type=Path, help="run folder (default reports/<run-id>)")
+    place.add_argument(
+        "--resume", type=Path, metavar="RUN_DIR", help="continue a run: keep what it finished"
+    )
     run.add_argument(
         "--allow-leaky-split",
         action="store_true",
@@ -111,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--profile", choices=("quick", "full"), default="quick")
     explain.add_argument("--take", help="recording id (default: the first)")
     explain.add_argument("--frame", type=int, help="frame index (default: the middle)")
-    explain.add_argument("--task", default="posture")
+    explain.add_argument("--task", help="a frame task (default: posture, else the first served)")
     explain.add_argument("--out", type=Path, default=Path("explain.png"))
     add_common(explain)
 
@@ -160,10 +211,9 @@ def load_dataset(spec: str, profile: str, seed: int, dataset_dirs=()):
 def command_run(args) -> int:
     from harness import runner
 
-    if args.latency_rounds < 50:
-        raise UsageError("--latency-rounds must be at least 50")
+    cache.cache_dir()  # a HARNESS_CACHE_DIR that is not a folder: one line, before any work
     config = RunConfig(
-        datasets=args.dataset,
+        datasets=tuple(spec for specs in (args.dataset or [(DEFAULT_DATASET,)]) for spec in specs),
         methods=args.methods,
         tasks=args.tasks,
         profile=args.profile,
@@ -171,7 +221,9 @@ def command_run(args) -> int:
         folds=args.folds,
         jobs=args.jobs,
         window=args.window,
-        out=args.out,
+        out=args.resume or args.out,
+        resume=args.resume is not None,
+        timeout=args.timeout,
         method_dirs=tuple(args.methods_dir),
         dataset_dirs=tuple(args.datasets_dir),
         allow_leaky_split=args.allow_leaky_split,
@@ -287,8 +339,16 @@ COMMANDS = {
 }
 
 
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings as ``warning: <message>``: the user's file is in the message; the harness's
+    own source line (what Python prints by default) says nothing to them."""
+    text = " ".join(str(message).split())
+    print(f"warning: {text}", file=file or sys.stderr)
+
+
 def main(argv=None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    warnings.showwarning = _one_line_warning
     args = build_parser().parse_args(argv)
     weights.set_weights_dir(getattr(args, "weights_dir", None))
     try:

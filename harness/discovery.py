@@ -17,6 +17,7 @@ the other plugins are unaffected. A name already taken (a built-in first) is ref
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib.util
 import inspect
@@ -25,6 +26,7 @@ import types
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness import cache
 from harness.dataset import Dataset
 from harness.errors import UsageError, last_line
 from harness.method import Method, Preset
@@ -70,6 +72,25 @@ class Plugin:
     def create(self, **overrides):
         """A new, unfitted instance with this plugin's parameters (and ``overrides``)."""
         return self.cls(**{**self.params, **overrides})
+
+
+def plugin_code_hash(plugin: Plugin) -> str:
+    """Hash of what decides a plugin's results: its file, the ``_helpers`` it imports from
+    its folder, its parameters and (for a feature method) its extractor's key."""
+    sources, todo, seen = [], [Path(plugin.path)], set()
+    while todo:
+        path = todo.pop()
+        if path in seen or not path.is_file():
+            continue
+        seen.add(path)
+        text = path.read_text()
+        sources.append(text)
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                names = [node.module] if node.module else [a.name for a in node.names]
+                todo += [path.parent / f"{name}.py" for name in names]
+    extractor = getattr(plugin.create(), "extractor", None) if plugin.kind == "methods" else None
+    return cache.key_of(sources, plugin.params, getattr(extractor, "key", ""))
 
 
 def default_folder(kind: str) -> Path:
@@ -147,7 +168,7 @@ def availability(plugin: Plugin) -> tuple[bool, str]:
             plugin.create().missing_reason() if plugin.kind == "methods" else
             plugin.cls.missing_reason()
         )  # fmt: skip
-    except Exception as error:  # a plugin whose __init__ raises is broken, not fatal
+    except (Exception, SystemExit) as error:  # an __init__ that raises: broken, not fatal
         reason = f"cannot be created: {last_line(error)}"
     return not reason, reason
 
@@ -167,7 +188,7 @@ def discover(kind: str, extra_folders=()) -> list[Plugin]:
                 continue
             try:
                 classes = plugin_classes(load_module(path, kind), kind)
-            except Exception as error:  # a broken plugin must not stop discovery
+            except (Exception, SystemExit) as error:  # a broken plugin never stops discovery
                 plugins.append(Plugin(kind, path.stem, path, None, False, last_line(error)))
                 continue
             for entry in (e for cls in classes for e in expand(kind, cls, path)):

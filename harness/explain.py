@@ -10,7 +10,7 @@ import numpy as np
 from harness import discovery
 from harness.errors import UsageError
 from harness.method import Method
-from harness.samples import task_samples
+from harness.samples import Samples, task_samples
 from harness.tasks import get_task
 
 
@@ -46,13 +46,20 @@ def explain(
     frame = len(recording) // 2 if frame is None else frame
     if not 0 <= frame < len(recording):
         raise UsageError(f"take {recording.id} has frames 0..{len(recording) - 1}, not {frame}")
+    served = [t for t in dataset.tasks if get_task(t).level == "frame" and t in plugin.tasks]
+    task_name = task_name or next(iter(sorted(served, key=lambda t: t != "posture")), None)
+    if task_name not in served:
+        raise UsageError(
+            f"{method_name} on {dataset.label} explains the task(s) {', '.join(served) or 'none'}"
+            f", not {task_name}; pass --task"
+        )
     samples = task_samples(recordings, get_task(task_name))
-    method = plugin.create()
     train = samples.subset(samples.groups != recording.subject)
+    if not len(train):
+        raise UsageError(f"{dataset.label} has no other subject to fit {method_name} on")
+    method = plugin.create()
     method.fit(train)
-    one = samples.subset(np.zeros(1, int))
-    one.rec[:] = r_index
-    one.end[:] = frame
+    one = Samples(samples.task, recordings, np.array([r_index]), np.array([frame]))
     image = method.explain(one.without_labels(), 0)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

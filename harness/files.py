@@ -95,5 +95,10 @@ def _json_safe(value):
     return value
 
 
+def json_text(payload) -> str:
+    """``payload`` as JSON (NaN as null); names read from the file system stay ASCII-escaped."""
+    return json.dumps(_json_safe(payload), indent=1, sort_keys=False)
+
+
 def atomic_write_json(path: Path, payload) -> None:
-    atomic_write_text(path, json.dumps(_json_safe(payload), indent=1, sort_keys=False))
+    atomic_write_text(path, json_text(payload))

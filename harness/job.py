@@ -25,11 +25,21 @@ def instantiate(job: Job):
 
 
 def predict_in_order(method, samples: Samples) -> np.ndarray:
-    predicted = method.predict(samples.without_labels())
-    predicted = np.asarray(["unknown" if p is None else str(p) for p in predicted], dtype=object)
-    if len(predicted) != len(samples):
-        raise RuntimeError(f"predict returned {len(predicted)} labels for {len(samples)} inputs")
-    return predicted
+    """The method's labels for ``samples``, checked: one per sample, each a task class."""
+    predicted = np.asarray(method.predict(samples.without_labels()), dtype=object)
+    if predicted.shape != (len(samples),):
+        raise RuntimeError(
+            f"predict returned an array of shape {predicted.shape} for {len(samples)} inputs; "
+            "it must return one label per sample"
+        )
+    classes = set(samples.classes)
+    strays = sorted({repr(p) for p in predicted if not (isinstance(p, str) and p in classes)})
+    if strays:
+        raise RuntimeError(
+            f"predict returned labels outside the task's classes: {', '.join(strays[:5])} "
+            f"(the classes are {', '.join(samples.classes)})"
+        )
+    return predicted.astype(str).astype(object)
 
 
 def vote(method, test: Samples) -> np.ndarray:
@@ -56,6 +66,7 @@ def base_row(job: Job, method_name: str, scoring: str) -> dict:
         "scoring": scoring,
         "fold": job.fold,
         "seed": job.seed,
+        "job_key": job.key,
         "n_train": len(job.train),
         "n_test": len(job.test),
         "test_subjects": " ".join(sorted(set(job.test.groups))),
@@ -81,7 +92,7 @@ def scored_row(job: Job, name: str, scoring: str, labels, measured: dict) -> dic
     )
     if stream and scoring != "vote":
         row.update(stream["summary"])
-    row["_detail"] = {
+    row["detail"] = {
         "per_class_f1": scores["per_class_f1"],
         "confusion": scores["confusion"],
         # per subject: what a paired comparison of two runs resamples (harness compare)
@@ -90,11 +101,6 @@ def scored_row(job: Job, name: str, scoring: str, labels, measured: dict) -> dic
         ),
         "latency": timing,
         "streaming": stream,
-        "predictions": {
-            "y_true": [str(y) for y in job.test.y],
-            "y_pred": [str(y) for y in labels],
-            "groups": [str(g) for g in job.test.groups],
-        },
     }
     return row
 
@@ -131,7 +137,10 @@ def run_job(job: Job) -> list[dict]:
         if job.explain_dir is not None:
             gallery.write_explanations(method, test, job.explain_dir / job.method)
         return rows
-    except Exception as error:  # one failing method never stops the others
+    except (Exception, SystemExit) as error:  # one failing method never stops the others
+        reason = last_line(error)
+        if isinstance(error, SystemExit):  # a plugin that quits the interpreter
+            reason = f"the method called sys.exit({error.code!r})"
         row = base_row(job, job.method, job.scoring)
-        row.update(status="failed", reason=last_line(error), _trace=traceback.format_exc())
+        row.update(status="failed", reason=reason, _trace=traceback.format_exc())
         return [row]

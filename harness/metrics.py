@@ -123,3 +123,46 @@ def score(y_true, y_pred, classes, groups, seed: int) -> dict:
             "matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist(),
         },
     }
+
+
+def merge_confusions(parts: list[dict], classes) -> dict:
+    """Per-subject confusions of several folds as one, on the union of their labels (task
+    order, then strays); subjects in sorted order, as :func:`per_subject_confusions` gives."""
+    seen = {label for part in parts for label in part["labels"]}
+    labels = [c for c in classes if c in seen] + sorted(seen - set(classes))
+    index = {label: i for i, label in enumerate(labels)}
+    subjects = {}
+    for part in parts:
+        where = [index[label] for label in part["labels"]]
+        for subject, matrix in part["subjects"].items():
+            full = np.zeros((len(labels), len(labels)), int)
+            full[np.ix_(where, where)] = np.asarray(matrix, int)
+            subjects[subject] = full
+    return {"labels": labels, "subjects": dict(sorted(subjects.items()))}
+
+
+def score_confusions(per_subject: dict, seed: int) -> dict:
+    """:func:`score` computed from per-subject confusion matrices instead of predictions.
+
+    The same numbers: accuracy, balanced accuracy (mean recall over the classes in the
+    truth), macro-F1 over the labels seen, its bootstrap interval over subjects.
+    """
+    labels = list(per_subject["labels"])
+    stacked = np.stack([np.asarray(m) for m in per_subject["subjects"].values()])
+    pooled = stacked.sum(axis=0)
+    support = pooled.sum(axis=1)
+    per_class = _f1_from_confusion(pooled)
+    low = high = float("nan")
+    if len(stacked) >= 2:
+        scores = macro_f1_of_sums(bootstrap_weights(len(stacked), seed), stacked)
+        low, high = (float(v) for v in np.percentile(scores, [2.5, 97.5]))
+    recall = np.diag(pooled)[support > 0] / support[support > 0]
+    return {
+        "accuracy": float(np.trace(pooled) / max(pooled.sum(), 1)),
+        "balanced_accuracy": float(recall.mean()) if len(recall) else float("nan"),
+        "macro_f1": float(per_class.mean()) if len(per_class) else 0.0,
+        "macro_f1_ci_low": low,
+        "macro_f1_ci_high": high,
+        "per_class_f1": {label: float(f) for label, f in zip(labels, per_class, strict=True)},
+        "confusion": {"labels": labels, "matrix": pooled.tolist()},
+    }

@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness import streaming_eval
+from harness import cache, discovery, streaming_eval
 from harness.errors import UsageError
 from harness.samples import Samples, task_samples
 from harness.splits import in_subjects, subject_folds
@@ -35,6 +35,7 @@ class Job:
     latency_rounds: int
     explain_dir: Path | None = None
     stream_task: str | None = None
+    key: str = ""  # what decides its rows: code, parameters, data, split (run --resume)
     extra: dict = field(default_factory=dict)
 
 
@@ -87,10 +88,18 @@ def skipped_row(dataset, task: str, method: str, reason: str, seed: int) -> dict
     }
 
 
+def engine_hash() -> str:
+    """Hash of the engine code that fits, scores and times a job."""
+    return cache.code_hash(*cache.project_modules("harness.job"))
+
+
 def plan(config, dataset, recordings, methods, tasks, run_dir: Path):
-    """The jobs of one dataset, and the rows of methods that are skipped on it."""
-    jobs, skipped = [], []
+    """The jobs of one dataset, the rows of methods skipped on it, and notes for the user
+    (tasks refused)."""
+    jobs, skipped, notes = [], [], []
     folds = subject_folds([r.subject for r in recordings], config.folds, config.seed)
+    data = cache.key_of(dataset.label, dataset.version, [r.fingerprint for r in recordings])
+    engine = engine_hash()
     explain_done = set()
     for task_name in tasks:
         task = get_task(task_name)
@@ -100,6 +109,13 @@ def plan(config, dataset, recordings, methods, tasks, run_dir: Path):
         frame_task = dataclasses.replace(task, level="frame")
         frame_samples = task_samples(recordings, frame_task) if task.level == "clip" else samples
         if len(samples) == 0:
+            continue
+        classes = sorted(set(samples.y))
+        if len(classes) < 2:  # any method would score 1.0 by always saying it
+            notes.append(
+                f"{task_name} on {dataset.label} refused: every sample is {classes[0]!r}; "
+                "a task needs at least two classes"
+            )
             continue
         for plugin in methods:
             how = scorings(plugin, task)
@@ -116,10 +132,17 @@ def plan(config, dataset, recordings, methods, tasks, run_dir: Path):
                 continue
             train_source = frame_samples if how[0] == "last-frame" else samples
             stream_task = streaming_eval.stream_task_for(task_name, plugin.input)
+            code = discovery.plugin_code_hash(plugin)
             for fold, (train_subjects, test_subjects) in enumerate(folds):
                 train = train_source.subset(in_subjects(train_source, train_subjects))
                 test = samples.subset(in_subjects(samples, test_subjects))
                 if len(test) == 0 or len(train) == 0:
+                    continue
+                if len(set(train.y)) < 2:
+                    reason = f"fold {fold}'s training subjects show only {train.y[0]!r}"
+                    skipped.append(
+                        skipped_row(dataset, task_name, plugin.name, reason, config.seed)
+                    )
                     continue
                 explain_dir = None
                 if task_name == "posture" and plugin.name not in explain_done:
@@ -140,6 +163,19 @@ def plan(config, dataset, recordings, methods, tasks, run_dir: Path):
                         config.latency_rounds,
                         explain_dir,
                         stream_task,
+                        key=cache.key_of(
+                            code,
+                            engine,
+                            data,
+                            plugin.name,
+                            task_name,
+                            how[0],
+                            fold,
+                            config.seed,
+                            config.folds,
+                            config.window,
+                            config.latency_rounds,
+                        ),  # fmt: skip
                     )
                 )
-    return jobs, skipped
+    return jobs, skipped, notes

@@ -84,6 +84,16 @@ class Recording:
     def __len__(self) -> int:
         return len(self.frames)
 
+    def __getstate__(self) -> dict:
+        # Worker processes (local, Dask, Ray) get a take by reference to its file on disk,
+        # never a copy of gigabytes of frames.
+        return {k: FileView.of(v) or v for k, v in self.__dict__.items()}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(
+            {k: v.open() if isinstance(v, FileView) else v for k, v in state.items()}
+        )
+
     @property
     def size(self) -> tuple[int, int]:
         """(height, width) of the frames."""
@@ -122,3 +132,40 @@ def content_fingerprint(frames: np.ndarray) -> str:
     for frame in frames:
         digest.update(np.ascontiguousarray(frame).data)
     return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class FileView:
+    """Where a memory-mapped array's data lies in its file: enough to map it again."""
+
+    filename: str
+    offset: int
+    shape: tuple[int, ...]
+    strides: tuple[int, ...]
+    dtype: str
+
+    @staticmethod
+    def of(array) -> FileView | None:
+        """The view of ``array`` if it is (a view into) a file-backed memory map, else None."""
+        if not isinstance(array, np.memmap) or not getattr(array, "filename", None):
+            return None
+        root = array
+        while isinstance(root.base, np.ndarray):  # up to the map that owns the mmap buffer
+            root = root.base
+        if not isinstance(root, np.memmap):
+            return None
+        moved = array.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+        return FileView(
+            str(array.filename),
+            int(root.offset) + int(moved),
+            tuple(array.shape),
+            tuple(array.strides),
+            array.dtype.str,
+        )
+
+    def open(self) -> np.ndarray:
+        """The same array, mapped read-only from the file."""
+        whole = np.memmap(self.filename, dtype=np.uint8, mode="r")
+        return np.ndarray(
+            self.shape, np.dtype(self.dtype), buffer=whole, offset=self.offset, strides=self.strides
+        )

@@ -27,10 +27,22 @@ from harness.tasks import TASKS  # noqa: E402
 
 
 def load(run_dir: Path) -> dict:
+    """A run's results.json; ValueError in one line if it is missing, torn or not a run's."""
     path = Path(run_dir) / "results.json"
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: give the folder of a run (reports/<run-id>)")
-    return json.loads(path.read_text())
+    try:
+        results = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        raise ValueError(f"{path} is damaged (not complete JSON); re-run or --resume it") from None
+    if not isinstance(results, dict) or not isinstance(results.get("rows"), list):
+        raise ValueError(f"{path} is not a run's results (no rows); give a run's folder")
+    return results
+
+
+def one_line(text) -> str:
+    """Text for a table cell: one line, no column separators."""
+    return " ".join(str(text or "").split()).replace("|", "/")
 
 
 def _fmt(value, digits: int = 3) -> str:
@@ -88,7 +100,10 @@ def summary_markdown(results: dict) -> str:
     lines.append("")
     if results.get("unavailable"):
         lines += ["Methods not run:", ""]
-        lines += [f"- `{u['method']}` ({u['path']}): {u['reason']}" for u in results["unavailable"]]
+        lines += [
+            f"- `{u['method']}` ({u['path']}): {one_line(u['reason'])}"
+            for u in results["unavailable"]
+        ]
         lines.append("")
     unavailable = {u["method"] for u in results.get("unavailable", [])}
     for (dataset, task), entries in ranked(results).items():
@@ -109,13 +124,13 @@ def summary_markdown(results: dict) -> str:
                 if scored
                 else "–"
             )
-            status = e["status"] if e["status"] == "ok" else f"{e['status']}: {e.get('reason', '')}"
+            status = e["status"] if e["status"] == "ok" else f"{e['status']}: {e.get('reason')}"
             lines.append(
                 f"| {rank if scored else ''} | {e['method']} | {_fmt(e.get('macro_f1'))} | "
                 f"{_interval(e)} | {fold} | {_fmt(e.get('accuracy'))} | "
                 f"{_fmt(e.get('latency_median_ms'), 2)} | {_fmt(e.get('latency_p95_ms'), 2)} | "
                 f"{_fmt(e.get('throughput_fps'), 0)} | {_fmt(e.get('fit_seconds'), 1)} | "
-                f"{status.replace('|', '/')} |"
+                f"{one_line(status)} |"
             )
         streamed = [e for e in entries if e.get("detection_rate") is not None]
         if streamed:
@@ -302,6 +317,8 @@ def render(run_dir: Path) -> tuple[Path, Path]:
     run_dir = Path(run_dir)
     results = load(run_dir)
     sns.set_theme(style="whitegrid", context="notebook")
+    # Method and dataset names are text, never LaTeX: a "$" in one must not break a figure.
+    matplotlib.rcParams["text.parse_math"] = False
     warnings.filterwarnings("ignore", message="Tight layout not applied")
     # seaborn 0.13 passes matplotlib's deprecated `vert` to boxplot; not ours to fix.
     warnings.filterwarnings("ignore", message="vert: bool was deprecated")

@@ -12,13 +12,12 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from itertools import chain
-from pathlib import Path
 
 import numpy as np
 
 from harness import metrics
-from harness.files import atomic_write_json, atomic_write_text
+from harness.files import json_text
+from harness.tasks import TASKS
 
 RESULT_COLUMNS = (
     "dataset",
@@ -52,14 +51,8 @@ KEY = ("dataset", "task", "method")
 
 
 def public(row: dict) -> dict:
-    """A row without its private fields (traceback, predictions)."""
-    return {k: v for k, v in row.items() if not k.startswith("_")}
-
-
-def detail_without_predictions(row: dict) -> dict:
-    detail = dict(row.get("_detail") or {})
-    detail.pop("predictions", None)
-    return detail
+    """A row's CSV fields: without its detail or private fields (traceback)."""
+    return {k: v for k, v in row.items() if not k.startswith("_") and k != "detail"}
 
 
 def aggregate(rows: list[dict]) -> list[dict]:
@@ -82,13 +75,11 @@ def aggregate(rows: list[dict]) -> list[dict]:
             continue
         entry["status"] = "ok" if not entry["folds_failed"] else "partial"
         entry["reason"] = next((r["reason"] for r in members if r.get("status") == "failed"), "")
-        predictions = [r["_detail"]["predictions"] for r in ok if "_detail" in r]
-        if predictions:
-            y_true = list(chain.from_iterable(p["y_true"] for p in predictions))
-            y_pred = list(chain.from_iterable(p["y_pred"] for p in predictions))
-            groups_ = list(chain.from_iterable(p["groups"] for p in predictions))
-            classes = list(ok[0]["_detail"]["per_class_f1"])
-            pooled = metrics.score(y_true, y_pred, classes, groups_, int(ok[0]["seed"]))
+        confusions = [r["detail"]["per_subject"] for r in ok if "per_subject" in r["detail"]]
+        if confusions:
+            task = TASKS.get(entry["task"])
+            merged = metrics.merge_confusions(confusions, task.classes if task else ())
+            pooled = metrics.score_confusions(merged, int(ok[0]["seed"]))
             entry["pooled"] = pooled
             for name in (
                 "accuracy",
@@ -124,6 +115,7 @@ def aggregate(rows: list[dict]) -> list[dict]:
 
 
 def to_csv(rows: list[dict]) -> str:
+    rows = sorted(rows, key=sort_key)
     buffer = io.StringIO()
     extra = sorted({k for r in rows for k in public(r)} - set(RESULT_COLUMNS))
     writer = csv.DictWriter(buffer, fieldnames=[*RESULT_COLUMNS, *extra], extrasaction="ignore")
@@ -137,12 +129,11 @@ def sort_key(row: dict):
     return tuple(str(row.get(k, "")) for k in KEY) + (str(row.get("fold", "")).zfill(4),)
 
 
-def write_results(run_dir: Path, header: dict, rows: list[dict], aggregates: list[dict]) -> None:
-    """Write results.csv and results.json atomically (safe to call after every job)."""
+def results_payload(header: dict, rows: list[dict], aggregates: list[dict]) -> str:
+    """The text of results.json: the run's header, every row with its detail, aggregates."""
     rows = sorted(rows, key=sort_key)
-    atomic_write_text(Path(run_dir) / "results.csv", to_csv(rows))
     payload = dict(header)
     payload["columns"] = list(RESULT_COLUMNS)
-    payload["rows"] = [public(r) | {"detail": detail_without_predictions(r)} for r in rows]
+    payload["rows"] = [public(r) | {"detail": r.get("detail", {})} for r in rows]
     payload["aggregates"] = aggregates
-    atomic_write_json(Path(run_dir) / "results.json", payload)
+    return json_text(payload)

@@ -16,15 +16,14 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
 from harness import discovery, gallery, latency
 from harness.errors import UsageError, last_line
-from harness.job import run_job
+from harness.execute import DEFAULT_TIMEOUT, LocalExecutor
 from harness.machine import commit_info, machine_info
 from harness.plan import plan, select_tasks
-from harness.results import aggregate, write_results
+from harness.run_folder import RunFolder, new_run_name
 from harness.samples import DEFAULT_WINDOW
 from harness.splits import subject_folds
 
@@ -44,6 +43,8 @@ class RunConfig:
     jobs: int = 1
     window: int = DEFAULT_WINDOW
     out: Path | None = None
+    resume: bool = False
+    timeout: float = DEFAULT_TIMEOUT
     method_dirs: tuple[str, ...] = ()
     dataset_dirs: tuple[str, ...] = ()
     allow_leaky_split: bool = False
@@ -51,11 +52,10 @@ class RunConfig:
     progress: bool = True
 
 
-def new_run_dir(config: RunConfig) -> Path:
+def run_dir_of(config: RunConfig) -> Path:
     if config.out is not None:
         return Path(config.out)
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return discovery.PROJECT_ROOT / "reports" / f"{stamp}-seed{config.seed}"
+    return discovery.PROJECT_ROOT / "reports" / new_run_name(config.seed)
 
 
 def run_header(config: RunConfig, methods) -> dict:
@@ -89,6 +89,32 @@ def dataset_facts(config: RunConfig, dataset, recordings) -> dict:
     }
 
 
+def load_datasets(config: RunConfig, datasets, tasks) -> list[tuple]:
+    """Every dataset's recordings, before any fit: bad data stops the run at once (exit 2)."""
+    loaded = []
+    for dataset in datasets:
+        try:
+            recordings = dataset.load()
+        except (KeyboardInterrupt, MemoryError):
+            raise
+        except BaseException as error:  # a plugin's sys.exit() included
+            raise UsageError(
+                f"dataset {dataset.label} failed to load: {last_line(error)}"
+            ) from None
+        if not recordings:
+            raise UsageError(f"dataset {dataset.label} holds no recording")
+        if not dataset.subjects_known and not config.allow_leaky_split:
+            raise UsageError(dataset.leaky_split_message())
+        loaded.append((dataset, recordings))
+    if not any(set(tasks) & set(dataset.tasks) for dataset, _ in loaded):
+        served = sorted({t for dataset, _ in loaded for t in dataset.tasks})
+        raise UsageError(
+            f"no selected dataset serves the task(s) {', '.join(tasks)}; they serve "
+            f"{', '.join(served)}"
+        )
+    return loaded
+
+
 def run(config: RunConfig) -> Path:
     """Run the whole grid and write results and report; returns the run folder."""
     dataset_plugins = discovery.discover("datasets", config.dataset_dirs)
@@ -102,36 +128,50 @@ def run(config: RunConfig) -> Path:
     datasets = discovery.resolve_datasets(
         config.datasets, dataset_plugins, config.profile, config.seed
     )
-    run_dir = new_run_dir(config)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    header = run_header(config, methods)
-    rows: list[dict] = []
-    for dataset in datasets:
-        try:
-            recordings = dataset.load()
-        except Exception as error:
-            message = f"dataset {dataset.label} failed to load: {last_line(error)}"
-            print(f"error: {message}", file=sys.stderr)
-            header["warnings"].append(message)
-            continue
-        if not dataset.subjects_known and not config.allow_leaky_split:
-            raise UsageError(dataset.leaky_split_message())
-        header["datasets"].append(dataset_facts(config, dataset, recordings))
-        gallery.write_augmentation_figure(recordings, dataset.tasks, run_dir, config.seed, header)
-        jobs, skipped = plan(config, dataset, recordings, methods, tasks, run_dir)
-        rows.extend(skipped)
-        write_results(run_dir, header, rows, aggregate(rows))
-        parallel = Parallel(n_jobs=config.jobs, return_as="generator_unordered")
-        bar = tqdm(total=len(jobs), desc=dataset.label, unit="fit", disable=not config.progress)
-        for job_rows in parallel(delayed(run_job)(job) for job in jobs):
-            report_failures(job_rows, run_dir)
+    with RunFolder(run_dir_of(config), resume=config.resume) as folder:
+        loaded = load_datasets(config, datasets, tasks)
+        header = run_header(config, methods)
+        rows: list[dict] = []
+
+        def finished(job_rows: list[dict]) -> None:
+            report_failures(job_rows, folder.path)
             rows.extend(job_rows)
-            bar.set_postfix_str(f"{job_rows[0]['method']} {job_rows[0]['task']}")
-            bar.update()
-            write_results(run_dir, header, rows, aggregate(rows))
-        bar.close()
-    header["finished"] = dt.datetime.now().isoformat(timespec="seconds")
-    write_results(run_dir, header, rows, aggregate(rows))
+            folder.write(header, rows)
+
+        for dataset, recordings in loaded:
+            header["datasets"].append(dataset_facts(config, dataset, recordings))
+            gallery.write_augmentation_figure(
+                recordings, dataset.tasks, folder.path, config.seed, header
+            )
+            jobs, skipped, notes = plan(config, dataset, recordings, methods, tasks, folder.path)
+            rows.extend(skipped)
+            for note in notes:
+                print(f"warning: {note}", file=sys.stderr)
+                header["warnings"].append(note)
+            todo = []
+            for job in jobs:  # a resumed run keeps what it finished with the same code and data
+                kept = folder.kept_rows(job.key)
+                rows.extend(kept) if kept else todo.append(job)
+            done = len(jobs) - len(todo)
+            bar = tqdm(total=len(jobs), initial=done, desc=dataset.label, unit="fit",
+                       disable=not config.progress)  # fmt: skip
+
+            def progress(job_rows: list[dict], bar=bar) -> None:
+                finished(job_rows)
+                bar.set_postfix_str(f"{job_rows[0]['method']} {job_rows[0]['task']}")
+                bar.update()
+
+            executor = LocalExecutor(config.jobs, config.timeout, folder.path / "errors.log")
+            executor.run(todo, progress)
+            bar.close()
+        header["finished"] = dt.datetime.now().isoformat(timespec="seconds")
+        if not folder.write(header, rows):
+            raise UsageError(f"the results could not be written to {folder.path}: free space")
+        render_report(folder.path)
+    return folder.path
+
+
+def render_report(run_dir: Path) -> None:
     from harness import report  # the report reads results.json only
 
     try:
@@ -142,7 +182,6 @@ def run(config: RunConfig) -> Path:
             f"results are in {run_dir}; retry with: python -m harness report {run_dir}",
             file=sys.stderr,
         )
-    return run_dir
 
 
 def report_failures(rows: list[dict], run_dir: Path) -> None:
@@ -152,5 +191,8 @@ def report_failures(rows: list[dict], run_dir: Path) -> None:
             continue
         where = f"{row['task']} fold {row['fold']}"
         print(f"error: {row['method']} failed on {where}: {row['reason']}", file=sys.stderr)
-        with open(run_dir / "errors.log", "a") as log:
-            log.write(f"== {row['dataset']} {row['method']} {where}\n{row.get('_trace', '')}\n")
+        try:
+            with open(run_dir / "errors.log", "a", encoding="utf-8", errors="replace") as log:
+                log.write(f"\n== {row['dataset']} {row['method']} {where}\n{row.get('_trace', '')}")
+        except OSError:
+            pass  # the one line above is what matters; a full disk is reported by the writes

@@ -113,10 +113,25 @@ def find_weights(filename: str) -> Path | None:
     return None
 
 
-def missing_reason(filename: str) -> str:
-    """'' if ``filename`` is local (or may be downloaded), else one line saying what to do."""
-    if find_weights(filename) is not None:
+def damage_reason(path: Path) -> str:
+    """'' if the file at ``path`` is the published one (or its content is not known), else
+    one line: a truncated download or another file under the same name."""
+    expected = SHA256.get(Path(path).name)
+    if expected is None or sha256_of(path) == expected:
         return ""
+    source = f" from {URLS[path.name]}" if path.name in URLS else ""
+    return (
+        f"weights file {path} is damaged or another file (sha256 {sha256_of(path)[:12]}..., "
+        f"expected {expected[:12]}...); replace it with the published file{source}"
+    )
+
+
+def missing_reason(filename: str) -> str:
+    """'' if ``filename`` is local and sound (or may be downloaded), else one line saying
+    what to do."""
+    found = find_weights(filename)
+    if found is not None:
+        return damage_reason(found)
     if download_allowed() and filename in URLS:
         return ""
     looked = ", ".join(str(d) for d in search_dirs())
@@ -160,6 +175,8 @@ def resolve_weights(filename: str) -> Path:
     """
     found = find_weights(filename)
     if found is not None:
+        if damage_reason(found):
+            raise FileNotFoundError(damage_reason(found))
         return found
     if not (download_allowed() and filename in URLS):
         raise FileNotFoundError(missing_reason(filename))

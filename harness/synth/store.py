@@ -103,4 +103,15 @@ def load_recordings(cfg: SynthConfig, n_jobs: int = 2) -> list[Recording]:
             runner(jobs), total=len(missing), desc="rendering mk-synth", disable=not show
         ):
             pass
-    return [_load_take(s, f, k) for s, f, k in zip(specs, folders, keys, strict=True)]
+    return [_load_or_rerender(s, f, k) for s, f, k in zip(specs, folders, keys, strict=True)]
+
+
+def _load_or_rerender(spec: TakeSpec, folder: Path, key: str) -> Recording:
+    """A cached take; one that cannot be read back (truncated by a full disk, edited by
+    hand) is rendered again, never trusted."""
+    try:
+        return _load_take(spec, folder, key)
+    except (OSError, ValueError, KeyError, EOFError):
+        shutil.rmtree(folder, ignore_errors=True)
+        _write_take(spec, folder)
+        return _load_take(spec, folder, key)

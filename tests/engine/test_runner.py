@@ -84,7 +84,7 @@ def test_folds_never_share_a_subject_between_training_and_testing(
     class Dataset:
         label, version, tasks = "toy", "1", ("posture", "action")
 
-    jobs, _ = plan(config, Dataset, toy_recordings, methods, ["posture", "action"], tmp_path)
+    jobs, _, _ = plan(config, Dataset, toy_recordings, methods, ["posture", "action"], tmp_path)
     assert jobs
     for job in jobs:
         assert not set(job.train.groups) & set(job.test.groups)
