@@ -27,6 +27,7 @@ import imgaug.augmenters as iaa
 import imgaug.parameters as iap
 import numpy as np
 
+from harness.files import save_png
 from harness.labels import mirror
 
 #: The blog's frame size, (height, width).
@@ -336,8 +337,4 @@ def write_augmentation_grid(
             cv2.putText(
                 grid, str(name), (x + 2, y + tile_h - 3), cv2.FONT_HERSHEY_PLAIN, 0.8, (0, 0, 0), 1
             )
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    if not cv2.imwrite(str(out_path), cv2.cvtColor(grid, cv2.COLOR_RGB2BGR)):
-        raise ValueError(f"could not write the augmentation grid to {out_path}")
-    return out_path
+    return save_png(out_path, grid)

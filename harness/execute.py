@@ -125,8 +125,12 @@ class LocalExecutor:
                     running.clear()
                     self._kill()
                 self._stop_late(running, todo, alone, on_rows)
-        finally:
+        except BaseException:
             self._kill()  # Ctrl-C included: no worker goes on fitting in the background
+            raise
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
     def _submit(self, todo: deque, alone: deque, running: dict) -> None:
         if alone:  # suspects of a crash run strictly one at a time

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from harness import discovery
 from harness.errors import UsageError
+from harness.files import save_png
 from harness.method import Method
 from harness.samples import Samples, task_samples
 from harness.tasks import get_task
@@ -61,7 +61,4 @@ def explain(
     method.fit(train)
     one = Samples(samples.task, recordings, np.array([r_index]), np.array([frame]))
     image = method.explain(one.without_labels(), 0)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    cv2.imwrite(str(out), cv2.cvtColor(np.asarray(image), cv2.COLOR_RGB2BGR))
-    return out
+    return save_png(Path(out), np.asarray(image))

@@ -102,3 +102,14 @@ def json_text(payload) -> str:
 
 def atomic_write_json(path: Path, payload) -> None:
     atomic_write_text(path, json_text(payload))
+
+
+def save_png(path: Path, rgb) -> Path:
+    """Write an RGB uint8 image as PNG, atomically (a failed write is an OSError)."""
+    import cv2
+
+    encoded, png = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    if not encoded:
+        raise ValueError(f"could not encode the image for {path}")
+    atomic_write_bytes(Path(path), png.tobytes())
+    return Path(path)

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from harness.errors import last_line
+from harness.files import save_png
 from harness.samples import Samples, task_samples
 from harness.tasks import get_task
 
@@ -23,8 +23,7 @@ def write_explanations(method, samples: Samples, folder: Path) -> None:
         image = method.explain(samples, int(where[len(where) // 2]))
         if image is None:  # the method has no explanation
             return
-        folder.mkdir(parents=True, exist_ok=True)
-        cv2.imwrite(str(folder / f"{label}.png"), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+        save_png(folder / f"{label}.png", image)
 
 
 def write_augmentation_figure(recordings, tasks, run_dir: Path, seed: int, header: dict) -> None:

@@ -166,7 +166,10 @@ def run(config: RunConfig) -> Path:
             bar.close()
         header["finished"] = dt.datetime.now().isoformat(timespec="seconds")
         if not folder.write(header, rows):
-            raise UsageError(f"the results could not be written to {folder.path}: free space")
+            raise UsageError(
+                f"the results could not be written to {folder.path} (see above); free some "
+                f"space and finish the run with --resume {folder.path}"
+            )
         render_report(folder.path)
     return folder.path
 
