@@ -24,11 +24,13 @@ and ``full`` (10 subjects x 5 rooms, 20-40 s takes).
 """
 
 from harness.api import (
+    SYNTH_SWEEPABLE,
     SYNTH_VARIANTS,
     Dataset,
     load_synth,
     parse_synth_variant,
     synth_config,
+    synth_levels,
     synth_variant_name,
 )
 
@@ -66,3 +68,21 @@ class MkSynth(Dataset):
             "scenes": cfg.n_scenes,
             "source": "rendered by harness.synth (numpy + OpenCV)",
         }
+
+    def sweep(self, nuisance: str) -> list:
+        """The same takes under ``nuisance`` at every sweep level (0 = this variant)."""
+        if nuisance not in SYNTH_SWEEPABLE:
+            raise ValueError(
+                f"mk-synth cannot sweep {nuisance!r}; valid: {', '.join(SYNTH_SWEEPABLE)}"
+            )
+        if self.arg not in (None, "clean"):
+            raise ValueError(f"--sweep trains on clean renders; use --dataset {self.name}")
+        return [
+            (
+                s,
+                self
+                if s == 0
+                else MkSynth(synth_variant_name(nuisance, s), self.profile, self.seed),
+            )
+            for s in synth_levels(nuisance)
+        ]

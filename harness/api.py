@@ -44,7 +44,9 @@ from harness.labels import (
 from harness.method import FeatureMethod, Method, Preset, Stream, align_proba, one_hot
 from harness.recording import Recording, as_frame_batch
 from harness.samples import DEFAULT_WINDOW, Samples
+from harness.synth import SWEEPABLE as SYNTH_SWEEPABLE
 from harness.synth import VARIANTS as SYNTH_VARIANTS
+from harness.synth import levels as synth_levels
 from harness.synth import load_recordings as load_synth
 from harness.synth import parse_variant as parse_synth_variant
 from harness.synth import profile_config as synth_config
@@ -79,6 +81,7 @@ __all__ = [
     "FRAME_TASKS",
     "KEYPOINT_NAMES",
     "SILHOUETTE_SIZE",
+    "SYNTH_SWEEPABLE",
     "SYNTH_VARIANTS",
     "TASKS",
     "Dataset",
@@ -131,6 +134,7 @@ __all__ = [
     "swap_side",
     "swap_sides",
     "synth_config",
+    "synth_levels",
     "synth_variant_name",
     "video_damage",
 ]

@@ -149,7 +149,9 @@ class Recipe:
     """A named augmentation: resize, optional label-aware flip, then an imgaug pipeline.
 
     ``size`` is (height, width) or None (keep); ``copies`` the default number of copies;
-    ``build`` returns the imgaug augmenter (None: no pixel change beyond resize and flip).
+    ``build`` returns the imgaug augmenter (None: no pixel change beyond resize and flip);
+    ``swap`` False keeps the label of a mirrored copy unchanged (the blog's own behaviour,
+    harmless for its side-free classes, wrong for sided ones: an ablation, not a recipe).
     """
 
     name: str
@@ -158,6 +160,7 @@ class Recipe:
     flip: bool
     build: Callable[[], iaa.Augmenter] | None
     description: str = ""
+    swap: bool = True
 
     @property
     def is_identity(self) -> bool:
@@ -171,6 +174,15 @@ RECIPES: dict[str, Recipe] = {
         Recipe("blog", BLOG_SIZE, 16, True, _blog_augmenter, "the blog's imgaug recipe"),
         Recipe("blog-noflip", BLOG_SIZE, 16, False, _blog_augmenter, "the blog's, never flips"),
         Recipe("flip", BLOG_SIZE, 2, True, None, "resize and a label-aware mirror only"),
+        Recipe(
+            "blog-noswap",
+            BLOG_SIZE,
+            16,
+            True,
+            _blog_augmenter,
+            "the blog's, flips without swapping left and right labels (as the blog did)",
+            swap=False,
+        ),
         Recipe("none", None, 0, False, None, "no augmentation: frames returned unchanged"),
     )
 }
@@ -199,7 +211,8 @@ def _frame_rng(seed: int, key) -> np.random.Generator:
 
 
 def flip_flags(recipe: str, copies: int, seed: int, keys) -> np.ndarray:
-    """bool (N, copies): which copies :func:`augment` mirrors, without making any image."""
+    """bool (N, copies): which copies :func:`augment` mirrors, without making any image.
+    (Their labels are swapped unless the recipe says ``swap=False``.)"""
     flip = get_recipe(recipe).flip
     rows = [_frame_rng(seed, key).random(copies) < 0.5 for key in keys]
     return np.asarray(rows, dtype=bool).reshape(len(rows), copies) & flip
@@ -281,7 +294,8 @@ def augment(
         for c in range(copies):
             label = None if labels is None else labels[i]
             if flips[i, c]:
-                image, label, kp, _ = mirror(small, label, points)
+                image, swapped, kp, _ = mirror(small, label, points)
+                label = swapped if spec.swap else label
             else:
                 image, kp = small, points
             batch.append(image)

@@ -7,6 +7,7 @@ status 2 and one line saying what is wrong and what to do.
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import sys
 import warnings
@@ -15,6 +16,7 @@ from pathlib import Path
 from harness import cache, weights
 from harness.errors import UsageError
 from harness.execute import DEFAULT_TIMEOUT
+from harness.plan import PROTOCOLS
 from harness.runner import DEFAULT_DATASET, RunConfig
 
 EXIT_USAGE = 2
@@ -41,6 +43,42 @@ def _dataset_specs(text: str) -> tuple[str, ...]:
     if arg and Path(arg).expanduser().exists():
         return (text,)
     return _csv(text)
+
+
+def _setting(text: str) -> tuple[str, str, list]:
+    """``METHOD.PARAM=V1[,V2...]`` -> (method, param, values); values read as Python
+    literals where they are one (``16``, ``0.5``, ``True``, ``(64, 32)``), else as text."""
+    target, eq, values = text.partition("=")
+    method, dot, param = target.rpartition(".")
+    if not (eq and dot and method and param and values):
+        raise argparse.ArgumentTypeError(f"write METHOD.PARAM=VALUE[,VALUE...], not {text!r}")
+    parsed = []
+    for value in _split_values(values):
+        try:
+            parsed.append(ast.literal_eval(value))
+        except (ValueError, SyntaxError):
+            parsed.append(value)
+    return method, param, parsed
+
+
+def _split_values(text: str) -> list[str]:
+    """Split at commas outside brackets: ``16,32`` -> 2 values, ``(64, 32),(8,)`` -> 2."""
+    parts, depth, current = [], 0, ""
+    for char in text:
+        depth += char in "([{" and 1 or (char in ")]}" and -1 or 0)
+        if char == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += char
+    return [p for p in [*parts, current.strip()] if p]
+
+
+def _settings(items) -> dict:
+    settings: dict = {}
+    for method, param, values in items or []:
+        settings.setdefault(method, {})[param] = values
+    return settings
 
 
 def _bounded(low: int, high: int | None = None, kind=int):
@@ -122,6 +160,34 @@ def build_parser() -> argparse.ArgumentParser:
         type=_bounded(1, kind=float),
         default=DEFAULT_TIMEOUT,
         help=f"seconds one fit may take before it is stopped (default {DEFAULT_TIMEOUT})",
+    )
+    run.add_argument(
+        "--set",
+        type=_setting,
+        action="append",
+        metavar="METHOD.PARAM=VALUE[,VALUE]",
+        help="a method's parameter (repeatable); several values: one row per combination",
+    )
+    run.add_argument(
+        "--augment",
+        type=_csv,
+        metavar="RECIPE[,RECIPE]",
+        help="augmentation recipes (blog, blog-noflip, blog-noswap, flip, none) for every "
+        "method that augments; several: one row each (an ablation)",
+    )
+    run.add_argument(
+        "--protocol",
+        type=_csv,
+        default=("subjects",),
+        help="subjects (default: people never seen) and/or random-frames (the leak, marked "
+        "red), comma-separated",
+    )
+    run.add_argument(
+        "--sweep",
+        type=_csv,
+        metavar="NUISANCE[,NUISANCE]",
+        help="train on clean takes, test held-out people under each nuisance at graded "
+        "strengths (mk-synth)",
     )
     place = run.add_mutually_exclusive_group()
     place.add_argument("--out", type=Path, help="run folder (default reports/<run-id>)")
@@ -212,6 +278,10 @@ def command_run(args) -> int:
     from harness import runner
 
     cache.cache_dir()  # a HARNESS_CACHE_DIR that is not a folder: one line, before any work
+    unknown = [p for p in args.protocol if p not in PROTOCOLS]
+    if unknown:
+        raise UsageError(f"unknown protocol {unknown[0]!r}; valid: {', '.join(PROTOCOLS)}")
+
     config = RunConfig(
         datasets=tuple(spec for specs in (args.dataset or [(DEFAULT_DATASET,)]) for spec in specs),
         methods=args.methods,
@@ -224,6 +294,10 @@ def command_run(args) -> int:
         out=args.resume or args.out,
         resume=args.resume is not None,
         timeout=args.timeout,
+        protocols=args.protocol,
+        settings=_settings(args.set),
+        augment=args.augment or (),
+        sweep=args.sweep or (),
         method_dirs=tuple(args.methods_dir),
         dataset_dirs=tuple(args.datasets_dir),
         allow_leaky_split=args.allow_leaky_split,

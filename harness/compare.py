@@ -30,11 +30,12 @@ EXIT_OK, EXIT_REGRESSION = 0, 1
 
 @dataclass
 class Change:
-    """One (dataset, task, method) in both runs."""
+    """One (dataset, task, method, protocol) in both runs."""
 
     dataset: str
     task: str
     method: str
+    protocol: str
     macro_f1_a: float | None  # pooled over the common test subjects; None if not scored
     macro_f1_b: float | None
     delta: float | None = None

@@ -23,6 +23,9 @@ subjects_known : False when the data carries no subject ids (set by ``load``): e
     unless told ``--allow-leaky-split``.
 leaky_message : the one line the runner prints when it refuses (default: a generic one).
 describe() -> dict : facts for the report (counts, source, version).
+sweep(nuisance) -> [(strength, Dataset)] : the dataset under ``nuisance`` at graded
+    strengths (0 first, the dataset itself), same subjects and takes, for ``run --sweep``;
+    by default a dataset cannot be swept (a ValueError says so).
 """
 
 from __future__ import annotations
@@ -69,6 +72,13 @@ class Dataset:
 
     def describe(self) -> dict:
         return {"name": self.name, "arg": self.arg, "version": self.version}
+
+    def sweep(self, nuisance: str) -> list[tuple[float, Dataset]]:
+        """This dataset under ``nuisance`` at graded strengths (see the module docstring)."""
+        raise ValueError(
+            f"dataset {self.label} cannot be swept over nuisances; --sweep needs a dataset "
+            "that renders them (mk-synth)"
+        )
 
     def leaky_split_message(self) -> str:
         """Why a run on this dataset is refused when ``subjects_known`` is False."""

@@ -17,8 +17,10 @@ from harness.samples import Samples
 
 
 def instantiate(job: Job):
-    """A fresh method of the job's plugin (preset parameters applied), seeded by the run."""
-    method = discovery.load_plugin("methods", job.method_path, job.method).create()
+    """A fresh method of the job's plugin (preset and --set parameters applied), seeded by
+    the run."""
+    plugin = discovery.load_plugin("methods", job.method_path, job.plugin or job.method)
+    method = plugin.create(**job.params)
     if "random_state" in method.get_params():
         method.set_params(random_state=job.seed)
     return method
@@ -57,27 +59,32 @@ def vote(method, test: Samples) -> np.ndarray:
     return np.asarray(winners, dtype=object)
 
 
-def base_row(job: Job, method_name: str, scoring: str) -> dict:
-    return {
+def base_row(job: Job, method_name: str, scoring: str, test: Samples | None = None) -> dict:
+    test = job.test if test is None else test
+    row = {
         "dataset": job.dataset,
         "dataset_version": job.dataset_version,
         "task": job.task,
         "method": method_name,
         "scoring": scoring,
+        "protocol": job.protocol,
         "fold": job.fold,
         "seed": job.seed,
         "job_key": job.key,
         "n_train": len(job.train),
-        "n_test": len(job.test),
-        "test_subjects": " ".join(sorted(set(job.test.groups))),
+        "n_test": len(test),
+        "test_subjects": " ".join(sorted(set(test.groups))),
     }
+    row.update({f"param.{name}": value for name, value in job.params.items()})
+    return row
 
 
-def scored_row(job: Job, name: str, scoring: str, labels, measured: dict) -> dict:
+def scored_row(job: Job, name: str, scoring: str, labels, measured: dict, test=None) -> dict:
     """The result row of one scoring of a fitted method: metrics, timings, detail."""
-    scores = metrics.score(job.test.y, labels, job.test.classes, job.test.groups, job.seed)
+    test = job.test if test is None else test
+    scores = metrics.score(test.y, labels, test.classes, test.groups, job.seed)
     timing, stream = measured["timing"], measured["stream"]
-    row = base_row(job, name, scoring)
+    row = base_row(job, name, scoring, test)
     row.update({k: v for k, v in scores.items() if not isinstance(v, dict)})
     row.update(
         # A game voting over a window keeps its last n per-frame answers, so each
@@ -97,12 +104,30 @@ def scored_row(job: Job, name: str, scoring: str, labels, measured: dict) -> dic
         "confusion": scores["confusion"],
         # per subject: what a paired comparison of two runs resamples (harness compare)
         "per_subject": metrics.per_subject_confusions(
-            job.test.y, labels, job.test.groups, scores["confusion"]["labels"]
+            test.y, labels, test.groups, scores["confusion"]["labels"]
         ),
         "latency": timing,
         "streaming": stream,
     }
     return row
+
+
+def sweep_rows(job: Job, method, measured: dict) -> list[dict]:
+    """The fitted method on the held-out subjects under each nuisance level (no retraining)."""
+    rows = []
+    for level in job.sweep:
+        test = frame_view(level.test) if job.scoring == "last-frame" else level.test
+        labels = predict_in_order(method, test)
+        row = scored_row(job, job.method, job.scoring, labels, measured | {"stream": None}, test)
+        row.update(
+            dataset=level.dataset,
+            dataset_version=level.dataset_version,
+            trained_on=job.dataset,
+            nuisance=level.nuisance,
+            strength=level.strength,
+        )
+        rows.append(row)
+    return rows
 
 
 def run_job(job: Job) -> list[dict]:
@@ -134,6 +159,9 @@ def run_job(job: Job) -> list[dict]:
             "predict_seconds": predict_seconds,
         }
         rows = [scored_row(job, *variant, measured) for variant in variants]
+        if job.sweep:
+            rows[0]["strength"] = 0.0  # the clean end of every sweep curve
+            rows += sweep_rows(job, method, measured)
         if job.explain_dir is not None:
             gallery.write_explanations(method, test, job.explain_dir / job.method)
         return rows

@@ -1,21 +1,47 @@
 """Planning a run: which method is scored on which task, fold by fold, and how.
 
-Every job is one method fitted on the training subjects of one fold of one task of one
-dataset and scored on that fold's held-out subjects. Single-frame methods also join the
-``action`` task (scored on each window's last frame and by a vote over the window).
+Every job is one method (one combination of its ``--set`` parameters) fitted on the training
+part of one fold of one task of one dataset and scored on the held-out part:
+
+- ``frame``: a single-frame method on a frame task;
+- ``window``: a window method (``input = "clip"``) on the windows of the last n frames,
+  on ``action`` and on every frame task too (the window ending at each labelled frame, no
+  future frames, predicts that frame's label): "does temporal context help?" in every run;
+- ``last-frame``: a single-frame method on ``action``, fitted on frames, scored on each
+  window's last frame (and by a vote over the window, as a second row).
+
+Protocols: ``subjects`` (leave-subjects-out, the honest one) and ``random-frames`` (frames of
+the same people on both sides: the leak behind the blog's 92 %, shown, marked in red).
+With sweeps, each job also scores its held-out subjects under each nuisance level.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from harness import cache, discovery, streaming_eval
 from harness.errors import UsageError
 from harness.samples import Samples, task_samples
 from harness.splits import in_subjects, subject_folds
 from harness.tasks import TASKS, get_task
+
+PROTOCOLS = ("subjects", "random-frames")
+
+
+@dataclass
+class SweepTest:
+    """A fold's held-out subjects under one nuisance level of the dataset."""
+
+    dataset: str
+    dataset_version: str
+    nuisance: str
+    strength: float
+    test: Samples
 
 
 @dataclass
@@ -25,7 +51,7 @@ class Job:
     dataset: str
     dataset_version: str
     task: str
-    method: str
+    method: str  # the row's name: the plugin, with its --set parameters if any
     method_path: Path
     fold: int
     seed: int
@@ -36,7 +62,10 @@ class Job:
     explain_dir: Path | None = None
     stream_task: str | None = None
     key: str = ""  # what decides its rows: code, parameters, data, split (run --resume)
-    extra: dict = field(default_factory=dict)
+    plugin: str = ""  # the plugin entry's name (method without the parameters)
+    params: dict = field(default_factory=dict)
+    protocol: str = "subjects"
+    sweep: list[SweepTest] = field(default_factory=list)
 
 
 def select_tasks(names) -> list[str]:
@@ -52,27 +81,84 @@ def select_tasks(names) -> list[str]:
 
 
 def scorings(plugin, task) -> list[str]:
-    """How ``plugin``'s method is scored on ``task`` (empty: it is not).
-
-    Single-frame methods that can tell postures apart join the clip-level ``action`` task:
-    fitted on frames with action labels, scored on each window's last frame (and, as a
-    second row, by a majority vote over the window's frames).
-    """
+    """How ``plugin``'s method is scored on ``task`` (empty: it is not)."""
     if plugin.cls is None:
         return []
+    if plugin.input == "clip":  # windows answer every task; action only if declared
+        return ["window"] if task.level == "frame" or task.name in plugin.tasks else []
     if task.level == "frame":
-        return ["frame"] if plugin.input == "frame" and task.name in plugin.tasks else []
-    if plugin.input == "clip":
-        return ["window"] if task.name in plugin.tasks else []
-    if {"posture", task.name} & set(plugin.tasks):
-        return ["last-frame"]
-    return []
+        return ["frame"] if task.name in plugin.tasks else []
+    return ["last-frame"] if {"posture", task.name} & set(plugin.tasks) else []
 
 
 def frame_view(samples: Samples) -> Samples:
     """Clip samples seen as their last frames (a frame-level task of the same labels)."""
     task = dataclasses.replace(samples.task, level="frame")
     return Samples(task, samples.recordings, samples.rec, samples.end, 1, samples.y)
+
+
+def views(recordings, task, window: int, scoring: str) -> tuple[Samples, Samples]:
+    """(training samples, test samples) of ``task`` for a method scored by ``scoring``."""
+    frames = dataclasses.replace(task, level="frame")
+    windows = dataclasses.replace(task, level="clip")
+    if scoring == "frame":
+        one = task_samples(recordings, frames)
+        return one, one
+    test = task_samples(recordings, windows, window=window)
+    return (task_samples(recordings, frames) if scoring == "last-frame" else test), test
+
+
+def split(samples: Samples, protocol: str, fold: tuple, seed: int) -> tuple[Samples, Samples]:
+    """(train, test) of one fold: subjects apart, or frames at random (the leak)."""
+    if protocol == "subjects":
+        train_subjects, test_subjects = fold
+        return (
+            samples.subset(in_subjects(samples, train_subjects)),
+            samples.subset(in_subjects(samples, test_subjects)),
+        )
+    k, n_folds = fold
+    # A frame's fold depends only on (seed, take, frame): a window and its last frame, and
+    # every method, share one random split.
+    takes = [samples.recordings[r].id for r in samples.rec]
+    pairs = zip(takes, samples.end, strict=True)
+    which = np.asarray([hash_fold(seed, t, e, n_folds) for t, e in pairs])
+    return samples.subset(which != k), samples.subset(which == k)
+
+
+def hash_fold(seed: int, take: str, frame: int, n_folds: int) -> int:
+    return int(cache.key_of(seed, take, int(frame)), 16) % n_folds
+
+
+def folds_of(protocol: str, recordings, config) -> list[tuple]:
+    if protocol == "subjects":
+        return subject_folds([r.subject for r in recordings], config.folds, config.seed)
+    return [(k, config.folds) for k in range(config.folds)]
+
+
+def grid(plugin, settings: dict) -> list[tuple[str, dict]]:
+    """(row name, parameters) of every combination of ``--set`` values for ``plugin``."""
+    chosen = settings.get(plugin.name, {})
+    if not chosen:
+        return [(plugin.name, {})]
+    known = plugin.create().get_params()
+    unknown = sorted(set(chosen) - set(known))
+    if unknown:
+        raise UsageError(
+            f"--set {plugin.name}.{unknown[0]}: {plugin.name} has no parameter {unknown[0]!r}; "
+            f"its parameters: {', '.join(sorted(known))}"
+        )
+    names = sorted(chosen)
+    combos = []
+    for values in itertools.product(*(chosen[n] for n in names)):
+        params = dict(zip(names, values, strict=True))
+        label = ",".join(f"{n}={v}" for n, v in params.items())
+        combos.append((f"{plugin.name}[{label}]", params))
+    return combos
+
+
+def engine_hash() -> str:
+    """Hash of the engine code that fits, scores and times a job."""
+    return cache.code_hash(*cache.project_modules("harness.job"))
 
 
 def skipped_row(dataset, task: str, method: str, reason: str, seed: int) -> dict:
@@ -88,94 +174,97 @@ def skipped_row(dataset, task: str, method: str, reason: str, seed: int) -> dict
     }
 
 
-def engine_hash() -> str:
-    """Hash of the engine code that fits, scores and times a job."""
-    return cache.code_hash(*cache.project_modules("harness.job"))
+def plan(config, dataset, recordings, methods, tasks, run_dir: Path, sweeps=()):
+    """The jobs of one dataset, the rows of methods skipped on it, and notes for the user.
 
-
-def plan(config, dataset, recordings, methods, tasks, run_dir: Path):
-    """The jobs of one dataset, the rows of methods skipped on it, and notes for the user
-    (tasks refused)."""
+    ``sweeps``: (nuisance, strength, dataset variant, its recordings) to test each fold's
+    held-out subjects on, besides the dataset itself.
+    """
     jobs, skipped, notes = [], [], []
-    folds = subject_folds([r.subject for r in recordings], config.folds, config.seed)
-    data = cache.key_of(dataset.label, dataset.version, [r.fingerprint for r in recordings])
-    engine = engine_hash()
-    explain_done = set()
-    for task_name in tasks:
+    context = {
+        "data": cache.key_of(dataset.label, dataset.version, [r.fingerprint for r in recordings]),
+        "engine": engine_hash(),
+        "explained": set(),
+    }
+    for task_name in (t for t in tasks if t in dataset.tasks):
         task = get_task(task_name)
-        if task_name not in dataset.tasks:
-            continue
-        samples = task_samples(recordings, task, window=config.window)
-        frame_task = dataclasses.replace(task, level="frame")
-        frame_samples = task_samples(recordings, frame_task) if task.level == "clip" else samples
-        if len(samples) == 0:
-            continue
-        classes = sorted(set(samples.y))
-        if len(classes) < 2:  # any method would score 1.0 by always saying it
-            notes.append(
-                f"{task_name} on {dataset.label} refused: every sample is {classes[0]!r}; "
-                "a task needs at least two classes"
-            )
+        labels = sorted(set(task_samples(recordings, dataclasses.replace(task, level="frame")).y))
+        if len(labels) < 2:  # any method would score 1.0 by always saying it
+            if labels:
+                notes.append(
+                    f"{task_name} on {dataset.label} refused: every sample is {labels[0]!r}; "
+                    "a task needs at least two classes"
+                )
             continue
         for plugin in methods:
             how = scorings(plugin, task)
             if not how:  # includes files that failed to import: listed once in the header
                 continue
-            if not plugin.available:
-                skipped.append(
-                    skipped_row(dataset, task_name, plugin.name, plugin.reason, config.seed)
-                )
+            refusal = plugin.reason if not plugin.available else plugin.cls.skip(dataset, task)[1]
+            if refusal:
+                skipped.append(skipped_row(dataset, task_name, plugin.name, refusal, config.seed))
                 continue
-            skip, reason = plugin.cls.skip(dataset, task)
-            if skip:
-                skipped.append(skipped_row(dataset, task_name, plugin.name, reason, config.seed))
+            method_jobs, method_skipped = _jobs_of(
+                config, dataset, recordings, plugin, task, how[0], sweeps, run_dir, context
+            )
+            jobs += method_jobs
+            skipped += method_skipped
+    return jobs, skipped, notes
+
+
+def _jobs_of(config, dataset, recordings, plugin, task, scoring, sweeps, run_dir, context):
+    """Every job of one method (all its --set combinations) on one task: protocols x folds."""
+    jobs, skipped = [], []
+    train_view, test_view = views(recordings, task, config.window, scoring)
+    sweep_views = [(n, s, d, views(r, task, config.window, scoring)[1]) for n, s, d, r in sweeps]
+    code = discovery.plugin_code_hash(plugin)
+    for protocol in config.protocols:
+        for fold, part in enumerate(folds_of(protocol, recordings, config)):
+            train = split(train_view, protocol, part, config.seed)[0]
+            test = split(test_view, protocol, part, config.seed)[1]
+            if not len(train) or not len(test):
                 continue
-            train_source = frame_samples if how[0] == "last-frame" else samples
-            stream_task = streaming_eval.stream_task_for(task_name, plugin.input)
-            code = discovery.plugin_code_hash(plugin)
-            for fold, (train_subjects, test_subjects) in enumerate(folds):
-                train = train_source.subset(in_subjects(train_source, train_subjects))
-                test = samples.subset(in_subjects(samples, test_subjects))
-                if len(test) == 0 or len(train) == 0:
-                    continue
+            sweep = [
+                SweepTest(d.label, d.version, n, s, split(v, protocol, part, config.seed)[1])
+                for n, s, d, v in sweep_views
+            ]
+            for label, params in grid(plugin, config.settings):
                 if len(set(train.y)) < 2:
-                    reason = f"fold {fold}'s training subjects show only {train.y[0]!r}"
-                    skipped.append(
-                        skipped_row(dataset, task_name, plugin.name, reason, config.seed)
-                    )
+                    reason = f"fold {fold}'s training part shows only {train.y[0]!r}"
+                    skipped.append(skipped_row(dataset, task.name, label, reason, config.seed))
                     continue
                 explain_dir = None
-                if task_name == "posture" and plugin.name not in explain_done:
+                if task.name == "posture" and label not in context["explained"]:
                     explain_dir = run_dir / "explain"
-                    explain_done.add(plugin.name)
+                    context["explained"].add(label)
+                key = cache.key_of(
+                    code, context["engine"], context["data"], label, params, task.name,
+                    scoring, protocol, fold, config.seed, config.folds, config.window,
+                    config.latency_rounds, [(t.dataset, t.dataset_version) for t in sweep],
+                )  # fmt: skip
+                stream = (
+                    streaming_eval.stream_task_for(task.name) if protocol == PROTOCOLS[0] else None
+                )
                 jobs.append(
                     Job(
                         dataset.label,
                         dataset.version,
-                        task_name,
-                        plugin.name,
+                        task.name,
+                        label,
                         plugin.path,
                         fold,
                         config.seed,
                         train,
                         test,
-                        how[0],
+                        scoring,
                         config.latency_rounds,
                         explain_dir,
-                        stream_task,
-                        key=cache.key_of(
-                            code,
-                            engine,
-                            data,
-                            plugin.name,
-                            task_name,
-                            how[0],
-                            fold,
-                            config.seed,
-                            config.folds,
-                            config.window,
-                            config.latency_rounds,
-                        ),  # fmt: skip
-                    )
+                        stream,
+                        key,
+                        plugin.name,
+                        params,
+                        protocol,
+                        sweep,
+                    )  # fmt: skip
                 )
-    return jobs, skipped, notes
+    return jobs, skipped

@@ -6,24 +6,26 @@ any finished (or interrupted) run.
 
 from __future__ import annotations
 
-import base64
-import io
 import json
-import math
 import warnings
 from pathlib import Path
 
 import matplotlib
+import seaborn as sns
+from jinja2 import Environment, PackageLoader, select_autoescape
 
-matplotlib.use("Agg")  # files only, never a window
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
-from jinja2 import Environment, PackageLoader, select_autoescape  # noqa: E402
-
-from harness.files import atomic_write_text  # noqa: E402
-from harness.tasks import TASKS  # noqa: E402
+from harness import figures
+from harness.files import atomic_write_text
+from harness.tables import (
+    breaking_points,
+    display_name,
+    fmt,
+    interval,
+    is_leaky,
+    one_line,
+    ranked,
+    sweep_curves,
+)
 
 
 def load(run_dir: Path) -> dict:
@@ -40,42 +42,35 @@ def load(run_dir: Path) -> dict:
     return results
 
 
-def one_line(text) -> str:
-    """Text for a table cell: one line, no column separators."""
-    return " ".join(str(text or "").split()).replace("|", "/")
-
-
-def _fmt(value, digits: int = 3) -> str:
-    if not isinstance(value, (int, float)) or not math.isfinite(value):
-        return "–"
-    return f"{value:.{digits}f}"
-
-
-def _interval(entry: dict) -> str:
-    low, high = entry.get("macro_f1_ci_low"), entry.get("macro_f1_ci_high")
-    if low is None or high is None:
-        return ""
-    return f"[{_fmt(low, 2)}, {_fmt(high, 2)}]"
-
-
-def ranked(results: dict) -> dict[tuple[str, str], list[dict]]:
-    """Aggregates grouped by (dataset, task), best macro-F1 first, unscored ones last."""
-    tables: dict[tuple[str, str], list[dict]] = {}
-    for entry in results.get("aggregates", []):
-        tables.setdefault((entry["dataset"], entry["task"]), []).append(entry)
-    for entries in tables.values():
-        entries.sort(key=lambda e: -(e.get("macro_f1") if e.get("macro_f1") is not None else -1))
-    return dict(
-        sorted(
-            tables.items(),
-            key=lambda kv: (kv[0][0], list(TASKS).index(kv[0][1]) if kv[0][1] in TASKS else 99),
-        )
-    )
+LEAK_NOTE = (
+    "Rows marked LEAKY were scored with `--protocol random-frames`: frames of the same people "
+    "on both sides of the split, as the 2018 blog's 92 % was. They show how much a leaky "
+    "split flatters a method; quote the subject-disjoint rows."
+)
 
 
 def summary_markdown(results: dict) -> str:
-    config = results.get("config", {})
     lines = ["# Posture and action harness: results", ""]
+    lines += _header_lines(results)
+    unavailable = {u["method"] for u in results.get("unavailable", [])}
+    for (dataset, task), entries in ranked(results).items():
+        # Unavailable methods are listed once above, not in every table.
+        entries = [e for e in entries if e["method"] not in unavailable]
+        lines += [f"## {task} on {dataset}", ""] + _score_table(entries)
+        streamed = [e for e in entries if e.get("detection_rate") is not None]
+        if streamed:
+            lines += ["", "Streaming over whole held-out takes (what a player feels):", ""]
+            lines += _stream_table(streamed)
+        lines.append("")
+    lines += _sweep_lines(results)
+    for warning in results.get("warnings", []):
+        lines.append(f"- warning: {one_line(warning)}")
+    return "\n".join(lines) + "\n"
+
+
+def _header_lines(results: dict) -> list[str]:
+    config = results.get("config", {})
+    lines = []
     for info in results.get("datasets", []):
         if info.get("leaky_split"):
             lines += [
@@ -83,12 +78,15 @@ def summary_markdown(results: dict) -> str:
                 "come from leaky splits and overstate accuracy on new people.**",
                 "",
             ]
+    if any(is_leaky(e) for e in results.get("aggregates", [])):
+        lines += [f"> **{LEAK_NOTE}**", ""]
     lines += [
         f"Seed {config.get('seed')}, profile `{config.get('profile')}`, "
         "leave-subjects-out folds. Every number is on subjects left out "
         "of training. Macro-F1 is pooled over all held-out predictions, with a 95 % bootstrap "
         "interval over test subjects; latency is the median of single-input calls from a raw "
-        "frame (caches off).",
+        "frame (caches off). `[window]`: a window method answering a frame task from the "
+        "window of the last frames.",
         "",
     ]
     for info in results.get("datasets", []):
@@ -105,211 +103,69 @@ def summary_markdown(results: dict) -> str:
             for u in results["unavailable"]
         ]
         lines.append("")
-    unavailable = {u["method"] for u in results.get("unavailable", [])}
-    for (dataset, task), entries in ranked(results).items():
-        # Unavailable methods are listed once above, not in every table.
-        entries = [e for e in entries if e["method"] not in unavailable]
-        lines += [f"## {task} on {dataset}", ""]
-        lines += [
-            "| rank | method | macro-F1 | 95 % CI | fold mean ± sd | accuracy | "
-            "latency median (ms) | p95 (ms) | throughput (fps) | fit (s) | status |",
-            "|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---|",
-        ]
-        rank = 0
-        for e in entries:
-            scored = e.get("macro_f1") is not None
-            rank += scored
-            fold = (
-                f"{_fmt(e.get('fold_macro_f1'))} ± {_fmt(e.get('fold_macro_f1_std'))}"
-                if scored
-                else "–"
-            )
-            status = e["status"] if e["status"] == "ok" else f"{e['status']}: {e.get('reason')}"
-            lines.append(
-                f"| {rank if scored else ''} | {e['method']} | {_fmt(e.get('macro_f1'))} | "
-                f"{_interval(e)} | {fold} | {_fmt(e.get('accuracy'))} | "
-                f"{_fmt(e.get('latency_median_ms'), 2)} | {_fmt(e.get('latency_p95_ms'), 2)} | "
-                f"{_fmt(e.get('throughput_fps'), 0)} | {_fmt(e.get('fit_seconds'), 1)} | "
-                f"{one_line(status)} |"
-            )
-        streamed = [e for e in entries if e.get("detection_rate") is not None]
-        if streamed:
+    return lines
+
+
+def _score_table(entries: list[dict]) -> list[str]:
+    lines = [
+        "| rank | method | macro-F1 | 95 % CI | fold mean ± sd | accuracy | "
+        "latency median (ms) | p95 (ms) | throughput (fps) | fit (s) | status |",
+        "|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    rank = 0
+    for e in entries:
+        scored = e.get("macro_f1") is not None
+        rank += scored
+        fold = f"{fmt(e.get('fold_macro_f1'))} ± {fmt(e.get('fold_macro_f1_std'))}"
+        status = e["status"] if e["status"] == "ok" else f"{e['status']}: {e.get('reason')}"
+        name = f"**{display_name(e)}**" if is_leaky(e) else display_name(e)
+        lines.append(
+            f"| {rank if scored else ''} | {one_line(name)} | {fmt(e.get('macro_f1'))} | "
+            f"{interval(e)} | {fold if scored else '–'} | {fmt(e.get('accuracy'))} | "
+            f"{fmt(e.get('latency_median_ms'), 2)} | {fmt(e.get('latency_p95_ms'), 2)} | "
+            f"{fmt(e.get('throughput_fps'), 0)} | {fmt(e.get('fit_seconds'), 1)} | "
+            f"{one_line(status)} |"
+        )
+    return lines
+
+
+def _stream_table(entries: list[dict]) -> list[str]:
+    lines = [
+        "| method | moves detected | time-to-detect median (ms) | false triggers / idle minute |",
+        "|---|---:|---:|---:|",
+    ]
+    for e in entries:
+        lines.append(
+            f"| {one_line(display_name(e))} | {fmt(e.get('detection_rate'), 2)} | "
+            f"{fmt(e.get('ttd_median_ms'), 0)} | {fmt(e.get('false_triggers_per_min'), 1)} |"
+        )
+    return lines
+
+
+def _sweep_lines(results: dict) -> list[str]:
+    """Per task: macro-F1 of each method at each nuisance level, and where it breaks."""
+    points = sweep_curves(results)
+    if not points:
+        return []
+    lines = ["## Where each method breaks (trained clean, tested under a nuisance)", ""]
+    breaks = {(b["task"], b["method"], b["nuisance"]): b for b in breaking_points(points)}
+    for task in dict.fromkeys(p["task"] for p in points):
+        lines += [f"### {task}", ""]
+        for nuisance in dict.fromkeys(p["nuisance"] for p in points if p["task"] == task):
+            mine = [p for p in points if p["task"] == task and p["nuisance"] == nuisance]
+            levels = sorted({p["strength"] for p in mine})
             lines += [
-                "",
-                "Streaming over whole held-out takes (what a player feels):",
-                "",
-                "| method | moves detected | time-to-detect median (ms) | "
-                "false triggers / idle minute |",
-                "|---|---:|---:|---:|",
-            ]
-            for e in streamed:
-                lines.append(
-                    f"| {e['method']} | {_fmt(e.get('detection_rate'), 2)} | "
-                    f"{_fmt(e.get('ttd_median_ms'), 0)} | "
-                    f"{_fmt(e.get('false_triggers_per_min'), 1)} |"
-                )
-        lines.append("")
-    for warning in results.get("warnings", []):
-        lines.append(f"- warning: {warning}")
-    return "\n".join(lines) + "\n"
-
-
-# ------------------------------------------------------------------------------ figures
-
-
-def _png(fig) -> str:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return base64.b64encode(buffer.getvalue()).decode()
-
-
-def _aggregates_frame(results: dict) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        [e for e in results.get("aggregates", []) if e.get("macro_f1") is not None]
-    )
-    return frame
-
-
-def figure_macro_f1(results: dict) -> str | None:
-    frame = _aggregates_frame(results)
-    if frame.empty:
-        return None
-    panels = list(frame.groupby(["dataset", "task"], sort=False))
-    height = sum(1.0 + 0.4 * len(part) for _, part in panels)
-    fig, axes = plt.subplots(
-        len(panels),
-        1,
-        figsize=(8, height),
-        squeeze=False,
-        height_ratios=[1.0 + 0.4 * len(part) for _, part in panels],
-    )
-    for ax, ((dataset, task), part) in zip(axes[:, 0], panels, strict=True):
-        part = part.sort_values("macro_f1", ascending=False)
-        sns.barplot(
-            data=part, y="method", x="macro_f1", hue="method", ax=ax, palette="crest", legend=False
-        )
-        low = (part["macro_f1"] - part["macro_f1_ci_low"]).clip(lower=0).fillna(0)
-        high = (part["macro_f1_ci_high"] - part["macro_f1"]).clip(lower=0).fillna(0)
-        ax.errorbar(
-            part["macro_f1"],
-            np.arange(len(part)),
-            xerr=[low, high],
-            fmt="none",
-            ecolor="black",
-            capsize=3,
-        )
-        ax.set(
-            xlim=(0, 1),
-            xlabel="macro-F1 (95 % CI over subjects)",
-            ylabel="",
-            title=f"{task} — {dataset}",
-        )
-    fig.tight_layout()
-    return _png(fig)
-
-
-def figure_latency(results: dict) -> str | None:
-    records = []
-    for row in results.get("rows", []):
-        data = ((row.get("detail") or {}).get("latency") or {}).get("data")
-        if row.get("status") == "ok" and data and row.get("scoring") != "vote":
-            records += [{"method": row["method"], "ms": 1e3 * x} for x in data]
-    if not records:
-        return None
-    frame = pd.DataFrame(records)
-    order = frame.groupby("method")["ms"].median().sort_values().index
-    fig, ax = plt.subplots(figsize=(8, 0.5 + 0.45 * len(order)))
-    sns.boxplot(data=frame, y="method", x="ms", order=order, ax=ax, color="#8fb9c9", fliersize=2)
-    ax.set(xscale="log", xlabel="latency per input (ms, log scale)", ylabel="")
-    for budget, name in ((16.7, "60 fps frame"), (100, "blog tick")):
-        ax.axvline(budget, color="grey", linestyle="--", linewidth=1)
-        ax.text(budget, -0.6, name, fontsize=8, color="grey")
-    fig.tight_layout()
-    return _png(fig)
-
-
-def figure_tradeoff(results: dict) -> str | None:
-    frame = _aggregates_frame(results)
-    if frame.empty or "latency_median_ms" not in frame:
-        return None
-    frame = frame.dropna(subset=["latency_median_ms"])
-    if frame.empty:
-        return None
-    fig, ax = plt.subplots(figsize=(8, 5))
-    sns.scatterplot(
-        data=frame, x="latency_median_ms", y="macro_f1", hue="task", style="task", s=80, ax=ax
-    )
-    for _, e in frame.iterrows():
-        ax.annotate(
-            e["method"],
-            (e["latency_median_ms"], e["macro_f1"]),
-            fontsize=7,
-            xytext=(4, 2),
-            textcoords="offset points",
-        )
-    ax.set(
-        xscale="log",
-        xlabel="median latency (ms, log scale)",
-        ylabel="macro-F1 (held-out)",
-        ylim=(0, 1.02),
-    )
-    fig.tight_layout()
-    return _png(fig)
-
-
-def figure_confusions(results: dict) -> list[tuple[str, str]]:
-    figures = []
-    for (dataset, task), entries in ranked(results).items():
-        entries = [e for e in entries if (e.get("pooled") or {}).get("confusion")]
-        if not entries:
-            continue
-        cols = min(3, len(entries))
-        rows = math.ceil(len(entries) / cols)
-        size = len(entries[0]["pooled"]["confusion"]["labels"])
-        cell = 0.9 + 0.32 * size
-        fig, axes = plt.subplots(
-            rows, cols, figsize=(cell * cols + 1, cell * rows + 0.5), squeeze=False
-        )
-        for ax in axes.ravel()[len(entries) :]:
-            ax.axis("off")
-        for ax, e in zip(axes.ravel(), entries, strict=False):  # spare axes are off
-            confusion = e["pooled"]["confusion"]
-            matrix = np.asarray(confusion["matrix"], dtype=float)
-            normalised = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
-            sns.heatmap(
-                normalised,
-                ax=ax,
-                vmin=0,
-                vmax=1,
-                cmap="rocket_r",
-                cbar=False,
-                xticklabels=confusion["labels"],
-                yticklabels=confusion["labels"],
-                annot=size <= 5,
-                fmt=".2f",
-            )
-            ax.set(title=e["method"], xlabel="predicted", ylabel="true")
-            ax.tick_params(labelsize=7)
-        fig.suptitle(f"{task} — {dataset} (rows normalised)")
-        fig.tight_layout()
-        figures.append((f"{task} — {dataset}", _png(fig)))
-    return figures
-
-
-def figure_streaming(results: dict) -> str | None:
-    frame = _aggregates_frame(results)
-    if frame.empty or "ttd_median_ms" not in frame or frame["ttd_median_ms"].isna().all():
-        return None
-    frame = frame.dropna(subset=["ttd_median_ms"]).sort_values("ttd_median_ms")
-    fig, axes = plt.subplots(1, 2, figsize=(10, 0.8 + 0.45 * len(frame)))
-    sns.barplot(data=frame, y="method", x="ttd_median_ms", ax=axes[0], color="#c98f8f")
-    axes[0].axvline(250, color="grey", linestyle="--", linewidth=1)
-    axes[0].set(xlabel="median time-to-detect (ms)", ylabel="")
-    sns.barplot(data=frame, y="method", x="detection_rate", ax=axes[1], color="#8fc9a0")
-    axes[1].set(xlabel="moves detected (fraction)", ylabel="", xlim=(0, 1))
-    fig.tight_layout()
-    return _png(fig)
+                f"{nuisance}: macro-F1 by strength (0 = clean)", "",
+                "| method | " + " | ".join(f"{s:g}" for s in levels) + " | loses 0.1 at |",
+                "|---|" + "---:|" * (len(levels) + 1),
+            ]  # fmt: skip
+            for method in dict.fromkeys(p["method"] for p in mine):
+                score = {p["strength"]: p["macro_f1"] for p in mine if p["method"] == method}
+                at = breaks[(task, method, nuisance)]["breaks_at"]
+                cells = " | ".join(fmt(score.get(s)) for s in levels)
+                lines.append(f"| {method} | {cells} | {'never' if at is None else fmt(at, 2)} |")
+            lines.append("")
+    return lines
 
 
 def render(run_dir: Path) -> tuple[Path, Path]:
@@ -331,15 +187,20 @@ def render(run_dir: Path) -> tuple[Path, Path]:
     html = env.get_template("report.html").render(
         results=results,
         tables=ranked(results),
-        fmt=_fmt,
-        interval=_interval,
+        fmt=fmt,
+        interval=interval,
+        name=display_name,
+        is_leaky=is_leaky,
+        leak_note=LEAK_NOTE if any(is_leaky(e) for e in results.get("aggregates", [])) else "",
         leaky=[d["label"] for d in results.get("datasets", []) if d.get("leaky_split")],
         unavailable={u["method"] for u in results.get("unavailable", [])},
-        macro_f1=figure_macro_f1(results),
-        latency=figure_latency(results),
-        tradeoff=figure_tradeoff(results),
-        streaming=figure_streaming(results),
-        confusions=figure_confusions(results),
+        macro_f1=figures.figure_macro_f1(results),
+        latency=figures.figure_latency(results),
+        tradeoff=figures.figure_tradeoff(results),
+        streaming=figures.figure_streaming(results),
+        confusions=figures.figure_confusions(results),
+        sweeps=figures.figure_sweeps(results),
+        breaks=figures.figure_breaks(results),
         augmentation=results.get("figures", {}).get("augmentation"),
         explain=explain,
     )

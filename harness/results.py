@@ -45,9 +45,10 @@ RESULT_COLUMNS = (
     "detection_rate",
     "ttd_median_ms",
     "false_triggers_per_min",
+    "protocol",
 )
 
-KEY = ("dataset", "task", "method")
+KEY = ("dataset", "task", "method", "protocol")
 
 
 def public(row: dict) -> dict:
@@ -59,13 +60,15 @@ def aggregate(rows: list[dict]) -> list[dict]:
     """Per dataset x task x method: pooled out-of-fold metrics, fold means, latency."""
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for row in rows:
+        row.setdefault("protocol", "subjects")  # skipped rows: skipped under every protocol
         groups[tuple(row.get(k) for k in KEY)].append(row)
     result = []
     for key, members in groups.items():
         ok = [r for r in members if r.get("status") == "ok"]
         entry = dict(zip(KEY, key, strict=True))
-        entry["dataset_version"] = members[0].get("dataset_version")
-        entry["scoring"] = members[0].get("scoring", "")
+        for name in ("dataset_version", "scoring", "trained_on", "nuisance", "strength"):
+            if members[0].get(name) is not None:
+                entry[name] = members[0][name]
         entry["folds_ok"] = len(ok)
         entry["folds_failed"] = sum(r.get("status") == "failed" for r in members)
         if not ok:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm.auto import tqdm
@@ -45,6 +45,10 @@ class RunConfig:
     out: Path | None = None
     resume: bool = False
     timeout: float = DEFAULT_TIMEOUT
+    protocols: tuple[str, ...] = ("subjects",)
+    settings: dict = field(default_factory=dict)  # {method: {param: [values]}} (--set)
+    sweep: tuple[str, ...] = ()
+    augment: tuple[str, ...] = ()  # recipes for every method with an `augment` parameter
     method_dirs: tuple[str, ...] = ()
     dataset_dirs: tuple[str, ...] = ()
     allow_leaky_split: bool = False
@@ -115,6 +119,39 @@ def load_datasets(config: RunConfig, datasets, tasks) -> list[tuple]:
     return loaded
 
 
+def with_augment_grid(config: RunConfig, methods) -> RunConfig:
+    """``--augment R1,R2`` as ``--set M.augment=R1,R2`` for every method that augments."""
+    if not config.augment:
+        return config
+    from harness.augment import RECIPES
+
+    unknown = [r for r in config.augment if r not in RECIPES]
+    if unknown:
+        raise UsageError(f"unknown augmentation recipe {unknown[0]!r}; valid: {', '.join(RECIPES)}")
+    settings = {name: dict(params) for name, params in config.settings.items()}
+    takers = [p.name for p in methods if p.available and "augment" in p.create().get_params()]
+    if not takers:
+        raise UsageError("--augment: none of the selected methods has an augment parameter")
+    for name in takers:
+        settings.setdefault(name, {}).setdefault("augment", list(config.augment))
+    print(f"--augment applies to {', '.join(takers)}", file=sys.stderr)
+    return dataclasses.replace(config, settings=settings)
+
+
+def load_sweeps(config: RunConfig, dataset) -> list[tuple]:
+    """(nuisance, strength, dataset, recordings) of every non-zero sweep level."""
+    levels = []
+    for nuisance in config.sweep:
+        try:
+            steps = dataset.sweep(nuisance)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+        for strength, variant in steps:
+            if strength:
+                levels.append((nuisance, strength, variant, variant.load()))
+    return levels
+
+
 def run(config: RunConfig) -> Path:
     """Run the whole grid and write results and report; returns the run folder."""
     dataset_plugins = discovery.discover("datasets", config.dataset_dirs)
@@ -125,6 +162,7 @@ def run(config: RunConfig) -> Path:
             f"warning: method file {plugin.path} failed to import: {plugin.reason}", file=sys.stderr
         )
     tasks = select_tasks(config.tasks)
+    config = with_augment_grid(config, methods)
     datasets = discovery.resolve_datasets(
         config.datasets, dataset_plugins, config.profile, config.seed
     )
@@ -143,7 +181,10 @@ def run(config: RunConfig) -> Path:
             gallery.write_augmentation_figure(
                 recordings, dataset.tasks, folder.path, config.seed, header
             )
-            jobs, skipped, notes = plan(config, dataset, recordings, methods, tasks, folder.path)
+            sweeps = load_sweeps(config, dataset)
+            jobs, skipped, notes = plan(
+                config, dataset, recordings, methods, tasks, folder.path, sweeps
+            )
             rows.extend(skipped)
             for note in notes:
                 print(f"warning: {note}", file=sys.stderr)

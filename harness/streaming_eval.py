@@ -1,8 +1,7 @@
 """Streaming evaluation of a fitted method over whole held-out takes, frame by frame.
 
-Every method is compared at one level, the game's: ``punch-kick-other``. Single-frame
-methods are streamed when they are scored on that task; window methods when they are
-scored on ``action`` (their action labels are mapped to punch / kick / other). The
+Every method is compared at one level, the game's: ``punch-kick-other``; single-frame and
+window methods are streamed when they are scored on that task. The
 metrics themselves live in :mod:`harness.streaming`.
 """
 
@@ -17,11 +16,9 @@ from harness.tasks import get_task
 STREAM_TASK = "punch-kick-other"
 
 
-def stream_task_for(task_name: str, method_input: str) -> str | None:
-    """The level to stream at, if a method of input ``method_input`` scored on ``task_name``
-    is streamed."""
-    if method_input == "clip":
-        return STREAM_TASK if task_name == "action" else None
+def stream_task_for(task_name: str) -> str | None:
+    """The level a method scored on ``task_name`` is streamed at: every method (single-frame
+    or window) is streamed once, on ``punch-kick-other``, the game's level."""
     return STREAM_TASK if task_name == STREAM_TASK else None
 
 

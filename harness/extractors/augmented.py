@@ -103,7 +103,8 @@ def augmented_features(
         rows = frames // stride
         fine = np.repeat(recording.labels[frames][:, None], copies, axis=1)
         task = samples.task
-        labels = np.where(flipped[rows], task.mirrored_labels(fine.ravel()).reshape(fine.shape),
+        swapped = flipped[rows] & augmentation.RECIPES[recipe].swap
+        labels = np.where(swapped, task.mirrored_labels(fine.ravel()).reshape(fine.shape),
                           task.map_labels(fine.ravel()).reshape(fine.shape))  # fmt: skip
         xs.append(np.asarray(features[rows]).reshape(-1, *extractor.shape))
         ys.append(labels.ravel())
