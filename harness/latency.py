@@ -65,3 +65,24 @@ def throughput(call_batch: Callable[[], object], batch_size: int, rounds: int = 
             call_batch()
             best = min(best, time.perf_counter() - start)
     return batch_size / best if best > 0 else float("inf")
+
+
+def probe_stream(stream, frames, window: int, rounds: int = DEFAULT_ROUNDS) -> dict | None:
+    """Time a live stream's tick: ``stream.push(frame)`` once its window is full.
+
+    ``frames`` are consecutive frames of one take; the first ``window - 1`` (plus a few for
+    warm-up) fill the ring buffer untimed, then each timed push is what a game pays per
+    camera frame. None when the take is too short.
+    """
+    frames = list(frames)
+    start = window - 1 + DEFAULT_WARMUP
+    if len(frames) <= start:
+        return None
+    for frame in frames[:start]:
+        stream.push(frame)
+    seconds = []
+    for frame in (frames[start:] * (1 + rounds // max(1, len(frames) - start)))[:rounds]:
+        begin = time.perf_counter()
+        stream.push(frame)
+        seconds.append(time.perf_counter() - begin)
+    return stats_of(seconds)

@@ -85,8 +85,9 @@ def _header_lines(results: dict) -> list[str]:
         "leave-subjects-out folds. Every number is on subjects left out "
         "of training. Macro-F1 is pooled over all held-out predictions, with a 95 % bootstrap "
         "interval over test subjects; latency is the median of single-input calls from a raw "
-        "frame (caches off). `[window]`: a window method answering a frame task from the "
-        "window of the last frames.",
+        "frame (caches off); for a window method, of one live tick (the new frame in, the "
+        "label out). `[window]`: a window method answering a frame task from the window of "
+        "the last frames.",
         "",
     ]
     for info in results.get("datasets", []):
