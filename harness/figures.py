@@ -74,7 +74,7 @@ def figure_latency(results: dict) -> str | None:
     for row in results.get("rows", []):
         data = ((row.get("detail") or {}).get("latency") or {}).get("data")
         if row.get("status") == "ok" and data and row.get("scoring") != "vote":
-            records += [{"method": row["method"], "ms": 1e3 * x} for x in data]
+            records += [{"method": row["method"], "ms": 1e3 * x} for x in data if x is not None]
     if not records:
         return None
     frame = pd.DataFrame(records)

@@ -10,7 +10,7 @@ import traceback
 
 import numpy as np
 
-from harness import discovery, gallery, latency, metrics, streaming_eval
+from harness import discovery, gallery, latency, metrics, stages, streaming_eval
 from harness.errors import last_line
 from harness.plan import Job, frame_view
 from harness.samples import Samples
@@ -83,14 +83,14 @@ def scored_row(job: Job, name: str, scoring: str, labels, measured: dict, test=N
     """The result row of one scoring of a fitted method: metrics, timings, detail."""
     test = job.test if test is None else test
     scores = metrics.score(test.y, labels, test.classes, test.groups, job.seed)
-    timing, stream = measured["timing"], measured["stream"]
+    timing, stream = measured["timing"] or {}, measured["stream"]
     row = base_row(job, name, scoring, test)
     row.update({k: v for k, v in scores.items() if not isinstance(v, dict)})
     row.update(
         # A game voting over a window keeps its last n per-frame answers, so each
         # tick costs one single-frame call: the same latency as last-frame scoring.
-        latency_median_ms=timing["median"] * 1e3,
-        latency_p95_ms=timing["p95"] * 1e3,
+        latency_median_ms=timing.get("median", float("nan")) * 1e3,
+        latency_p95_ms=timing.get("p95", float("nan")) * 1e3,
         window_latency_ms=(measured.get("window_timing") or {}).get("median", float("nan")) * 1e3,
         throughput_fps=measured["fps"],
         fit_seconds=measured["fit_seconds"],
@@ -107,7 +107,7 @@ def scored_row(job: Job, name: str, scoring: str, labels, measured: dict, test=N
         "per_subject": metrics.per_subject_confusions(
             test.y, labels, test.groups, scores["confusion"]["labels"]
         ),
-        "latency": timing,
+        "latency": timing or None,
         "streaming": stream,
     }
     return row
@@ -142,49 +142,70 @@ def sweep_rows(job: Job, method, measured: dict) -> list[dict]:
 
 
 def run_job(job: Job) -> list[dict]:
-    """Fit, predict, score and time one method on one fold. Never raises."""
+    """Fit, predict, score and time one method on one fold. Never raises.
+
+    The first row's detail carries the job's stage timings (:mod:`harness.stages`).
+    """
+    stages.take()  # what this worker did before this job is not this job's
     try:
-        method = instantiate(job)
-        start = time.perf_counter()
-        method.fit(job.train)
-        fit_seconds = time.perf_counter() - start
-        test = frame_view(job.test) if job.scoring == "last-frame" else job.test
-        start = time.perf_counter()
-        predicted = predict_in_order(method, test)
-        predict_seconds = time.perf_counter() - start
-        variants = [(job.method, job.scoring, predicted)]
-        if job.scoring == "last-frame":
-            variants.append((f"{job.method}+vote", "vote", vote(method, job.test)))
-        method.warm_up()
-        one = test.subset(np.arange(1)).without_labels()
-        batch = test.subset(np.arange(min(latency.THROUGHPUT_BATCH, len(test)))).without_labels()
-        timing = latency.probe(lambda: method.predict(one), rounds=job.latency_rounds)
-        tick = stream_tick(method, test, job.latency_rounds) if test.window > 1 else None
-        measured = {
-            # A window method's live cost is one stream tick (the new frame in, the label out);
-            # a whole window from raw pixels is the cold start, kept as window_latency_ms.
-            "timing": tick or timing,
-            "window_timing": timing if tick else None,
-            "fps": latency.throughput(lambda: method.predict(batch), len(batch)),
-            "stream": (
-                streaming_eval.evaluate(method, job.test, job.stream_task)
-                if job.stream_task
-                else None
-            ),
-            "fit_seconds": fit_seconds,
-            "predict_seconds": predict_seconds,
-        }
-        rows = [scored_row(job, *variant, measured) for variant in variants]
-        if job.sweep:
-            rows[0]["strength"] = 0.0  # the clean end of every sweep curve
-            rows += sweep_rows(job, method, measured)
-        if job.explain_dir is not None:
-            gallery.write_explanations(method, test, job.explain_dir / job.method)
-        return rows
+        rows = _fit_and_score(job)
     except (Exception, SystemExit) as error:  # one failing method never stops the others
         reason = last_line(error)
         if isinstance(error, SystemExit):  # a plugin that quits the interpreter
             reason = f"the method called sys.exit({error.code!r})"
         row = base_row(job, job.method, job.scoring)
         row.update(status="failed", reason=reason, _trace=traceback.format_exc())
-        return [row]
+        rows = [row]
+    rows[0].setdefault("detail", {})["stages"] = stages.take()
+    return rows
+
+
+def _fit_and_score(job: Job) -> list[dict]:
+    method = instantiate(job)
+    start = time.perf_counter()
+    with stages.stage(f"fit: {job.plugin or job.method}"):
+        method.fit(job.train)
+    fit_seconds = time.perf_counter() - start
+    test = frame_view(job.test) if job.scoring == "last-frame" else job.test
+    start = time.perf_counter()
+    with stages.stage(f"predict: {job.plugin or job.method}"):
+        predicted = predict_in_order(method, test)
+        variants = [(job.method, job.scoring, predicted)]
+        if job.scoring == "last-frame":
+            variants.append((f"{job.method}+vote", "vote", vote(method, job.test)))
+    predict_seconds = time.perf_counter() - start
+    measured = {"fit_seconds": fit_seconds, "predict_seconds": predict_seconds}
+    with stages.stage("latency probes"):
+        measured |= timings(job, method, test)
+    with stages.stage("streaming evaluation"):
+        measured["stream"] = (
+            streaming_eval.evaluate(method, job.test, job.stream_task) if job.stream_task else None
+        )
+    rows = [scored_row(job, *variant, measured) for variant in variants]
+    if job.sweep:
+        rows[0]["strength"] = 0.0  # the clean end of every sweep curve
+        with stages.stage("sweeps"):
+            rows += sweep_rows(job, method, measured)
+    if job.explain_dir is not None:
+        with stages.stage("explanations"):
+            gallery.write_explanations(method, test, job.explain_dir / job.method)
+    return rows
+
+
+def timings(job: Job, method, test: Samples) -> dict:
+    """Latency and throughput, measured on one fold of each method and task (the others
+    reuse it: it does not depend on the fold); NaN where not measured."""
+    if not job.probe_latency:
+        return {"timing": None, "window_timing": None, "fps": float("nan")}
+    method.warm_up()
+    one = test.subset(np.arange(1)).without_labels()
+    batch = test.subset(np.arange(min(latency.THROUGHPUT_BATCH, len(test)))).without_labels()
+    timing = latency.probe(lambda: method.predict(one), rounds=job.latency_rounds)
+    tick = stream_tick(method, test, job.latency_rounds) if test.window > 1 else None
+    return {
+        # A window method's live cost is one stream tick (the new frame in, the label out);
+        # a whole window from raw pixels is the cold start, kept as window_latency_ms.
+        "timing": tick or timing,
+        "window_timing": timing if tick else None,
+        "fps": latency.throughput(lambda: method.predict(batch), len(batch)),
+    }

@@ -66,6 +66,7 @@ class Job:
     params: dict = field(default_factory=dict)
     protocol: str = "subjects"
     sweep: list[SweepTest] = field(default_factory=list)
+    probe_latency: bool = True  # on one fold per method and task: it does not vary by fold
 
 
 def select_tasks(names) -> list[str]:
@@ -265,6 +266,7 @@ def _jobs_of(config, dataset, recordings, plugin, task, scoring, sweeps, run_dir
                         params,
                         protocol,
                         sweep,
-                    )  # fmt: skip
+                        probe_latency=fold == 0 and protocol == config.protocols[0],
+                    )
                 )
     return jobs, skipped

@@ -7,6 +7,7 @@ any finished (or interrupted) run.
 from __future__ import annotations
 
 import json
+import sys
 import warnings
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import seaborn as sns
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from harness import figures
+from harness.errors import last_line
 from harness.files import atomic_write_text
 from harness.tables import (
     breaking_points,
@@ -63,6 +65,7 @@ def summary_markdown(results: dict) -> str:
             lines += _stream_table(streamed)
         lines.append("")
     lines += _sweep_lines(results)
+    lines += _time_lines(results)
     for warning in results.get("warnings", []):
         lines.append(f"- warning: {one_line(warning)}")
     return "\n".join(lines) + "\n"
@@ -143,6 +146,35 @@ def _stream_table(entries: list[dict]) -> list[str]:
     return lines
 
 
+def time_spent(results: dict) -> list[tuple[str, float, float]]:
+    """(stage, seconds, share) by time spent, longest first (see :mod:`harness.stages`)."""
+    spent = sorted(results.get("stages", {}).items(), key=lambda kv: -kv[1])
+    total = sum(seconds for _, seconds in spent) or 1.0
+    return [(name, seconds, seconds / total) for name, seconds in spent]
+
+
+def _time_lines(results: dict) -> list[str]:
+    spent = time_spent(results)
+    if not spent:
+        return []
+    wall = results.get("wall_seconds")
+    lines = [
+        "## Where the time went",
+        "",
+        f"Wall time {fmt(wall, 0)} s. Stage seconds are summed over worker processes (with "
+        "--jobs N they add up to about N times the wall time); a stage excludes the stages "
+        "inside it (features computed during a fit count as features).",
+        "",
+        "| stage | seconds | share |",
+        "|---|---:|---:|",
+    ]
+    lines += [
+        f"| {one_line(name)} | {seconds:.1f} | {100 * share:.1f} % |"
+        for name, seconds, share in spent
+    ]
+    return lines + [""]
+
+
 def _sweep_lines(results: dict) -> list[str]:
     """Per task: macro-F1 of each method at each nuisance level, and where it breaks."""
     points = sweep_curves(results)
@@ -167,6 +199,16 @@ def _sweep_lines(results: dict) -> list[str]:
                 lines.append(f"| {method} | {cells} | {'never' if at is None else fmt(at, 2)} |")
             lines.append("")
     return lines
+
+
+def _figure(draw, results: dict):
+    """A figure, or None (and one warning line) if it cannot be drawn: a figure is never
+    worth losing the report."""
+    try:
+        return draw(results)
+    except Exception as error:
+        print(f"warning: figure {draw.__name__} skipped: {last_line(error)}", file=sys.stderr)
+        return None
 
 
 def render(run_dir: Path) -> tuple[Path, Path]:
@@ -195,14 +237,15 @@ def render(run_dir: Path) -> tuple[Path, Path]:
         leak_note=LEAK_NOTE if any(is_leaky(e) for e in results.get("aggregates", [])) else "",
         leaky=[d["label"] for d in results.get("datasets", []) if d.get("leaky_split")],
         unavailable={u["method"] for u in results.get("unavailable", [])},
-        macro_f1=figures.figure_macro_f1(results),
-        latency=figures.figure_latency(results),
-        tradeoff=figures.figure_tradeoff(results),
-        streaming=figures.figure_streaming(results),
-        confusions=figures.figure_confusions(results),
-        sweeps=figures.figure_sweeps(results),
-        breaks=figures.figure_breaks(results),
+        macro_f1=_figure(figures.figure_macro_f1, results),
+        latency=_figure(figures.figure_latency, results),
+        tradeoff=_figure(figures.figure_tradeoff, results),
+        streaming=_figure(figures.figure_streaming, results),
+        confusions=_figure(figures.figure_confusions, results) or [],
+        sweeps=_figure(figures.figure_sweeps, results),
+        breaks=_figure(figures.figure_breaks, results),
         augmentation=results.get("figures", {}).get("augmentation"),
+        time_spent=time_spent(results),
         explain=explain,
     )
     atomic_write_text(run_dir / "report.html", html)

@@ -13,12 +13,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from harness import discovery, gallery, latency
+from harness import discovery, gallery, latency, timing_history
 from harness.errors import UsageError, last_line
 from harness.execute import DEFAULT_TIMEOUT, LocalExecutor
 from harness.machine import commit_info, machine_info
@@ -26,6 +27,7 @@ from harness.plan import plan, select_tasks
 from harness.run_folder import RunFolder, new_run_name
 from harness.samples import DEFAULT_WINDOW
 from harness.splits import subject_folds
+from harness.stages import merge, stage, take
 
 DEFAULT_DATASET = "mk-synth"
 
@@ -154,6 +156,20 @@ def load_sweeps(config: RunConfig, dataset) -> list[tuple]:
 
 def run(config: RunConfig) -> Path:
     """Run the whole grid and write results and report; returns the run folder."""
+    started = time.perf_counter()
+    methods, tasks, datasets, config = prepare(config)
+    with RunFolder(run_dir_of(config), resume=config.resume) as folder:
+        with stage("load datasets (render, decode)"):
+            loaded = load_datasets(config, datasets, tasks)
+        session = Session(config, folder, run_header(config, methods))
+        for dataset, recordings in loaded:
+            session.run_dataset(dataset, recordings, methods, tasks)
+        session.finish(started)
+    return folder.path
+
+
+def prepare(config: RunConfig):
+    """The methods, tasks and datasets a run asks for (usage errors before any work)."""
     dataset_plugins = discovery.discover("datasets", config.dataset_dirs)
     method_plugins = discovery.discover("methods", config.method_dirs)
     methods = discovery.select_methods(config.methods, method_plugins)
@@ -166,53 +182,87 @@ def run(config: RunConfig) -> Path:
     datasets = discovery.resolve_datasets(
         config.datasets, dataset_plugins, config.profile, config.seed
     )
-    with RunFolder(run_dir_of(config), resume=config.resume) as folder:
-        loaded = load_datasets(config, datasets, tasks)
-        header = run_header(config, methods)
-        rows: list[dict] = []
+    return methods, tasks, datasets, config
 
-        def finished(job_rows: list[dict]) -> None:
-            report_failures(job_rows, folder.path)
-            rows.extend(job_rows)
-            folder.write(header, rows)
 
-        for dataset, recordings in loaded:
-            header["datasets"].append(dataset_facts(config, dataset, recordings))
-            gallery.write_augmentation_figure(
-                recordings, dataset.tasks, folder.path, config.seed, header
-            )
+class Session:
+    """A run in progress: its rows, its header, its folder, and the time each stage took."""
+
+    def __init__(self, config: RunConfig, folder: RunFolder, header: dict):
+        self.config, self.folder, self.header = config, folder, header
+        self.rows: list[dict] = []
+        self.header["stages"] = {}
+
+    def finished(self, job_rows: list[dict]) -> None:
+        report_failures(job_rows, self.folder.path)
+        merge(self.header["stages"], job_rows[0].get("detail", {}).get("stages", {}))
+        timing_history.remember(job_rows, self.config.profile)
+        self.rows.extend(job_rows)
+        self.folder.write(self.header, self.rows)
+
+    def run_dataset(self, dataset, recordings, methods, tasks) -> None:
+        config = self.config
+        self.header["datasets"].append(dataset_facts(config, dataset, recordings))
+        gallery.write_augmentation_figure(
+            recordings, dataset.tasks, self.folder.path, config.seed, self.header
+        )
+        with stage("load datasets (render, decode)"):
             sweeps = load_sweeps(config, dataset)
+        with stage("plan"):
             jobs, skipped, notes = plan(
-                config, dataset, recordings, methods, tasks, folder.path, sweeps
+                config, dataset, recordings, methods, tasks, self.folder.path, sweeps
             )
-            rows.extend(skipped)
-            for note in notes:
-                print(f"warning: {note}", file=sys.stderr)
-                header["warnings"].append(note)
-            todo = []
-            for job in jobs:  # a resumed run keeps what it finished with the same code and data
-                kept = folder.kept_rows(job.key)
-                rows.extend(kept) if kept else todo.append(job)
-            done = len(jobs) - len(todo)
-            bar = tqdm(total=len(jobs), initial=done, desc=dataset.label, unit="fit",
-                       disable=not config.progress)  # fmt: skip
+        self.rows.extend(skipped)
+        for note in notes:
+            print(f"warning: {note}", file=sys.stderr)
+            self.header["warnings"].append(note)
+        todo = []
+        for job in jobs:  # a resumed run keeps what it finished with the same code and data
+            kept = self.folder.kept_rows(job.key)
+            self.rows.extend(kept) if kept else todo.append(job)
+        if config.progress:
+            print(timing_history.estimate(todo, config.profile, config.jobs), file=sys.stderr)
+        bar = tqdm(total=len(jobs), initial=len(jobs) - len(todo), desc=dataset.label,
+                   unit="fit", disable=None if config.progress else True)  # fmt: skip
 
-            def progress(job_rows: list[dict], bar=bar) -> None:
-                finished(job_rows)
-                bar.set_postfix_str(f"{job_rows[0]['method']} {job_rows[0]['task']}")
-                bar.update()
+        def progress(job_rows: list[dict]) -> None:
+            self.finished(job_rows)
+            bar.set_postfix_str(f"{job_rows[0]['method']} {job_rows[0]['task']}")
+            bar.update()
 
-            executor = LocalExecutor(config.jobs, config.timeout, folder.path / "errors.log")
-            executor.run(todo, progress)
-            bar.close()
+        LocalExecutor(config.jobs, config.timeout, self.folder.path / "errors.log").run(
+            todo, progress
+        )
+        bar.close()
+
+    def finish(self, started: float) -> None:
+        """Write the final results and the report; say where the time went."""
+        header, folder = self.header, self.folder
         header["finished"] = dt.datetime.now().isoformat(timespec="seconds")
-        if not folder.write(header, rows):
+        merge(header["stages"], take())
+        header["wall_seconds"] = time.perf_counter() - started
+        if not folder.write(header, self.rows):
             raise UsageError(
                 f"the results could not be written to {folder.path} (see above); free some "
                 f"space and finish the run with --resume {folder.path}"
             )
-        render_report(folder.path)
-    return folder.path
+        with stage("report"):
+            render_report(folder.path)
+        merge(header["stages"], take())
+        header["wall_seconds"] = time.perf_counter() - started
+        folder.write(header, self.rows)
+        if self.config.progress:
+            print(time_table(header), file=sys.stderr)
+
+
+def time_table(header: dict, top: int = 8) -> str:
+    """The stages that took longest, for the end of a run."""
+    spent = sorted(header.get("stages", {}).items(), key=lambda kv: -kv[1])
+    total = sum(seconds for _, seconds in spent) or 1.0
+    lines = [f"where the time went ({header.get('wall_seconds', 0):.0f} s wall):"]
+    lines += [f"  {name:<44} {seconds:8.1f} s {100 * seconds / total:5.1f} %"
+              for name, seconds in spent[:top]]  # fmt: skip
+    return "\n".join(lines)
 
 
 def render_report(run_dir: Path) -> None:

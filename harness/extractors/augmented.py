@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 from harness import augment as augmentation
 from harness import cache
 from harness.extractors.base import Extractor
+from harness.stages import stage
 
 #: Frames augmented per embedding call (times the copies of each).
 FRAMES_PER_CALL = 16
@@ -40,6 +41,10 @@ def augmented_recording_features(
     background = extractor.background_of(recording)
 
     def compute() -> np.ndarray:
+        with stage(f"augment: {recipe} + {extractor.kind}"):
+            return _augment_and_embed()
+
+    def _augment_and_embed() -> np.ndarray:
         out = np.empty((len(index), copies, *extractor.shape), extractor.dtype)
         for start in range(0, len(index), FRAMES_PER_CALL):
             chunk = slice(start, start + FRAMES_PER_CALL)

@@ -34,6 +34,7 @@ from harness import cache
 from harness import weights as weights_resolver
 from harness.labels import swap_sides
 from harness.recording import Recording
+from harness.stages import stage
 
 
 @dataclasses.dataclass(frozen=True)
@@ -151,11 +152,12 @@ class Extractor:
 
     def of_recording(self, recording: Recording) -> np.ndarray:
         """Features of every frame of ``recording``: (T, *shape), cached on disk."""
-        return cache.cached_array(
-            f"features/{self.kind}",
-            self.recording_key(recording),
-            lambda: self._compute(recording),
-        )
+
+        def compute() -> np.ndarray:
+            with stage(f"features: {self.kind}"):
+                return self._compute(recording)
+
+        return cache.cached_array(f"features/{self.kind}", self.recording_key(recording), compute)
 
     def is_cached(self, recording: Recording) -> bool:
         return cache.entry_path(f"features/{self.kind}", self.recording_key(recording)).is_file()
