@@ -109,6 +109,11 @@ def add_common(parser: argparse.ArgumentParser) -> None:
         "--weights-dir", help=f"folder with pretrained weights files (also ${weights.ENV_VAR})"
     )
     parser.add_argument(
+        "--offline",
+        action="store_true",
+        help=f"never download weights (also ${weights.OFFLINE_ENV_VAR}=1)",
+    )
+    parser.add_argument(
         "--methods-dir",
         action="append",
         default=[],
@@ -318,6 +323,11 @@ def command_list(args) -> int:
         print(f"{kind}:")
         for plugin in discovery.discover(kind, getattr(args, f"{kind}_dir")):
             state = "available" if plugin.available else f"unavailable: {plugin.reason}"
+            fetch = [f for f in discovery.weights_of(plugin) if not weights.find_weights(f)]
+            if plugin.available and fetch:
+                state += f" (downloads {', '.join(fetch)} on first use)"
+            if plugin.preset and plugin.preset.optional:
+                state += f"; not in the default run: {plugin.preset.optional}"
             tasks = ",".join(plugin.tasks) or "-"
             extra = ""
             if plugin.cls is not None and kind == "datasets" and plugin.cls.variants:
@@ -425,6 +435,8 @@ def main(argv=None) -> int:
     warnings.showwarning = _one_line_warning
     args = build_parser().parse_args(argv)
     weights.set_weights_dir(getattr(args, "weights_dir", None))
+    if getattr(args, "offline", False):
+        os.environ[weights.OFFLINE_ENV_VAR] = "1"  # worker processes inherit it
     try:
         return COMMANDS[args.command](args)
     except (UsageError, FileNotFoundError, ValueError) as error:

@@ -93,6 +93,30 @@ def plugin_code_hash(plugin: Plugin) -> str:
     return cache.key_of(sources, plugin.params, getattr(extractor, "key", ""))
 
 
+def weights_of(plugin: Plugin) -> tuple[str, ...]:
+    """The weights files a method plugin needs (its own and its extractor's)."""
+    if plugin.kind != "methods" or plugin.cls is None:
+        return ()
+    method = plugin.create()
+    extractor = getattr(method, "extractor", None)
+    return tuple(dict.fromkeys((*method.weights, *(extractor.weights() if extractor else ()))))
+
+
+def fetch_weights(plugins: list[Plugin]) -> None:
+    """Download the weights the available plugins need and do not have yet; a plugin whose
+    file cannot be fetched becomes unavailable with the one-line reason."""
+    from harness import weights
+
+    for plugin in (p for p in plugins if p.available):
+        for filename in weights_of(plugin):
+            if weights.find_weights(filename) is None:
+                try:
+                    weights.resolve_weights(filename)
+                except FileNotFoundError as error:
+                    plugin.available, plugin.reason = False, str(error)
+                    break
+
+
 def default_folder(kind: str) -> Path:
     """The project's own ``methods/`` or ``datasets/`` folder."""
     for root in (PROJECT_ROOT, Path.cwd()):
@@ -216,8 +240,8 @@ def load_plugin(kind: str, path: Path, name: str) -> Plugin:
 def select_methods(names, plugins: list[Plugin]) -> list[Plugin]:
     """The plugins called ``names`` (all when None); unknown names are one UsageError."""
     by_name = {p.name: p for p in plugins if p.cls is not None}
-    if names is None:
-        return [p for p in plugins if p.cls is not None or not p.available]
+    if names is None:  # the default run: all but the optional presets
+        return [p for p in plugins if not (p.preset and p.preset.optional)]
     unknown = [m for m in names if m not in by_name]
     if unknown:
         broken = [f"{p.path.name} ({p.reason})" for p in plugins if p.cls is None]

@@ -64,11 +64,14 @@ class Preset:
     params : keyword arguments that differ from the class defaults.
     tasks : the tasks of this preset if they differ from the class's.
     description : one line for ``list`` and the report.
+    optional : why it is left out of a run that names no methods ("" : it is run), e.g. it
+        reproduces a slow published setting; ``--methods NAME`` still runs it.
     """
 
     params: dict
     tasks: tuple[str, ...] | None = None
     description: str = ""
+    optional: str = ""
 
 
 def align_proba(proba: np.ndarray, fitted: tuple, wanted: tuple) -> np.ndarray:

@@ -178,6 +178,7 @@ def prepare(config: RunConfig):
             f"warning: method file {plugin.path} failed to import: {plugin.reason}", file=sys.stderr
         )
     tasks = select_tasks(config.tasks)
+    discovery.fetch_weights(methods)  # once, here, with a progress bar: not in every worker
     config = with_augment_grid(config, methods)
     datasets = discovery.resolve_datasets(
         config.datasets, dataset_plugins, config.profile, config.seed

@@ -1,13 +1,12 @@
 """Where pretrained weights come from: the user's directory, the Keras cache, the web.
 
 Order: ``--weights-dir`` (which sets ``HARNESS_WEIGHTS_DIR``), then the Keras cache
-(``$KERAS_HOME/models``, default ``~/.keras/models``), then the official download. Nothing
-ever falls back to random weights: when a file is nowhere, the methods needing it are
-listed as unavailable with :func:`missing_reason`.
-
-Downloading is opt-in (``HARNESS_ALLOW_DOWNLOAD=1``): a URL existing says nothing about
-whether this machine can reach it, so without the opt-in a file that is not on disk makes
-its methods unavailable, with a reason naming the file and where to put it.
+(``$KERAS_HOME/models``, default ``~/.keras/models``), then the official download into the
+Keras cache, as Keras does: with a progress bar, checked against the published sha256, and
+quick to give up (seconds, not a hang) when the network is not there. ``--offline`` (or
+``HARNESS_OFFLINE=1``) forbids downloads. Nothing ever falls back to random weights: when a
+file is nowhere and cannot be fetched, the methods needing it are listed as unavailable
+with one line naming the file, its URL and ``--weights-dir``.
 """
 
 from __future__ import annotations
@@ -18,7 +17,9 @@ import os
 from pathlib import Path
 
 ENV_VAR = "HARNESS_WEIGHTS_DIR"
-DOWNLOAD_ENV_VAR = "HARNESS_ALLOW_DOWNLOAD"
+OFFLINE_ENV_VAR = "HARNESS_OFFLINE"
+#: Seconds a download may wait for the server before it is given up.
+NETWORK_TIMEOUT = 10
 
 _KERAS_MOBILENET = "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet/"
 _CORAL = "https://github.com/google-coral/test_data/raw/master/"
@@ -99,9 +100,9 @@ def search_dirs() -> list[Path]:
     return dirs
 
 
-def download_allowed() -> bool:
-    """True when the user opted in to downloads (``HARNESS_ALLOW_DOWNLOAD=1``)."""
-    return os.environ.get(DOWNLOAD_ENV_VAR, "").strip().lower() in ("1", "true", "yes")
+def offline() -> bool:
+    """True when downloads are forbidden (``--offline`` or ``HARNESS_OFFLINE=1``)."""
+    return os.environ.get(OFFLINE_ENV_VAR, "").strip().lower() in ("1", "true", "yes")
 
 
 def find_weights(filename: str) -> Path | None:
@@ -132,13 +133,14 @@ def missing_reason(filename: str) -> str:
     found = find_weights(filename)
     if found is not None:
         return damage_reason(found)
-    if download_allowed() and filename in URLS:
-        return ""
+    if filename in URLS and not offline():
+        return ""  # fetched on first use (see fetch)
     looked = ", ".join(str(d) for d in search_dirs())
-    hint = f", or set {DOWNLOAD_ENV_VAR}=1 to download it" if filename in URLS else ""
+    source = f" (published at {URLS[filename]})" if filename in URLS else ""
+    why = "offline, " if filename in URLS else ""
     return (
-        f"weights file {filename} not found (looked in {looked}); put it in a folder and pass "
-        f"--weights-dir DIR or set {ENV_VAR}{hint}"
+        f"weights file {filename} not found ({why}looked in {looked}){source}; put it in a "
+        f"folder and pass --weights-dir DIR or set {ENV_VAR}"
     )
 
 
@@ -165,34 +167,57 @@ def content_id(filename: str) -> str:
 
 
 def resolve_weights(filename: str) -> Path:
-    """The local path of ``filename``, downloading it into the Keras cache if allowed.
+    """The local path of ``filename``, downloading it into the Keras cache when it is nowhere.
 
     Raises
     ------
     FileNotFoundError
-        With the one-line :func:`missing_reason` when the file is not local and cannot be
-        downloaded (no opt-in, unknown URL, or the download failed).
+        One line: the file is damaged, or nowhere and cannot be downloaded (offline, no
+        known URL, no network, a wrong checksum).
     """
     found = find_weights(filename)
     if found is not None:
         if damage_reason(found):
             raise FileNotFoundError(damage_reason(found))
         return found
-    if not (download_allowed() and filename in URLS):
+    if filename not in URLS or offline():
         raise FileNotFoundError(missing_reason(filename))
-    import keras  # only needed for the download itself
+    return fetch(filename)
 
+
+def fetch(filename: str) -> Path:
+    """Download ``filename`` from its published URL into the Keras cache, checked."""
+    import urllib.error
+    import urllib.request
+
+    from tqdm.auto import tqdm
+
+    from harness.files import replacing
+
+    url, target = URLS[filename], keras_models_dir() / filename
+    digest = hashlib.sha256()
     try:
-        path = keras.utils.get_file(
-            filename,
-            origin=URLS[filename],
-            cache_dir=str(keras_models_dir().parent),
-            cache_subdir="models",
-            file_hash=SHA256.get(filename),
-        )
-    except Exception as error:  # network errors come in many types; one line for the user
+        with (
+            urllib.request.urlopen(url, timeout=NETWORK_TIMEOUT) as response,
+            replacing(target) as temp,
+            open(temp, "wb") as out,
+        ):
+            size = int(response.headers.get("Content-Length") or 0) or None
+            with tqdm(total=size, unit="B", unit_scale=True, desc=f"downloading {filename}",
+                      disable=None, leave=False) as bar:  # fmt: skip
+                for block in iter(lambda: response.read(1 << 16), b""):
+                    out.write(block)
+                    digest.update(block)
+                    bar.update(len(block))
+            expected = SHA256.get(filename)
+            if expected and digest.hexdigest() != expected:
+                raise ValueError(
+                    f"sha256 {digest.hexdigest()[:12]}..., expected {expected[:12]}..."
+                )
+    except (OSError, ValueError, urllib.error.URLError) as error:
+        reason = getattr(error, "reason", None) or error
         raise FileNotFoundError(
-            f"could not download weights file {filename} from {URLS[filename]} ({error}); "
-            f"download it by hand and pass --weights-dir DIR or set {ENV_VAR}"
-        ) from error
-    return Path(path)
+            f"could not download weights file {filename} from {url} ({reason}); download it "
+            f"by hand and pass --weights-dir DIR or set {ENV_VAR}"
+        ) from None
+    return target

@@ -17,6 +17,8 @@ TEST_PLUGINS = REPO / "tests" / "plugins"
 os.environ.setdefault("HARNESS_WEIGHTS_DIR", str(REPO.parent / "shared" / "weights"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("MPLBACKEND", "Agg")
+# Tests never download: the weights they need are in HARNESS_WEIGHTS_DIR.
+os.environ.setdefault("HARNESS_OFFLINE", "1")
 
 
 @pytest.fixture
@@ -27,7 +29,7 @@ def no_weights(tmp_path, monkeypatch):
     (tmp_path / "weights").mkdir()
     monkeypatch.setenv(weights.ENV_VAR, str(tmp_path / "weights"))
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
-    monkeypatch.delenv(weights.DOWNLOAD_ENV_VAR, raising=False)
+    monkeypatch.setenv(weights.OFFLINE_ENV_VAR, "1")
     return tmp_path / "weights"
 
 

@@ -52,7 +52,7 @@ def test_every_backbone_is_listed_with_its_size_and_weights_file():
 def test_a_backbone_without_its_weights_is_unavailable_with_the_file_named(tmp_path, monkeypatch):
     monkeypatch.setenv("HARNESS_WEIGHTS_DIR", str(tmp_path))
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    monkeypatch.delenv("HARNESS_ALLOW_DOWNLOAD", raising=False)
+    monkeypatch.setenv("HARNESS_OFFLINE", "1")
     reason = features.backbone_missing_reason("mobilenet-1.0")
     assert "mobilenet_1_0_224_tf_no_top.h5" in reason and "\n" not in reason
     with pytest.raises(FileNotFoundError, match="mobilenet_1_0_224_tf_no_top.h5"):

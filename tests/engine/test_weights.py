@@ -37,23 +37,79 @@ def test_set_weights_dir_makes_a_folder_the_first_place_to_look(no_weights, tmp_
     assert weights.find_weights("z.h5") == other / "z.h5"
 
 
-def test_a_missing_file_gives_one_line_naming_it_and_where_to_put_it(no_weights):
+def test_a_missing_file_offline_gives_one_line_naming_it_its_url_and_where_to_put_it(no_weights):
     name = "mobilenet_1_0_224_tf_no_top.h5"
     reason = weights.missing_reason(name)
     assert "\n" not in reason
     assert name in reason and "--weights-dir" in reason and weights.ENV_VAR in reason
-    assert str(no_weights) in reason and weights.DOWNLOAD_ENV_VAR in reason
+    assert str(no_weights) in reason and weights.URLS[name] in reason and "offline" in reason
 
 
-def test_a_known_url_is_not_availability_unless_downloads_are_allowed(no_weights, monkeypatch):
+def test_a_file_with_a_known_url_is_available_online_and_fetched_on_first_use(
+    no_weights, monkeypatch
+):
     name = "mobilenet_2_5_224_tf_no_top.h5"
-    assert name in weights.URLS
-    assert weights.missing_reason(name)
-    with pytest.raises(FileNotFoundError, match=name):
+    with pytest.raises(FileNotFoundError, match=name):  # offline: never fetched
         weights.resolve_weights(name)
-    monkeypatch.setenv(weights.DOWNLOAD_ENV_VAR, "1")
+    monkeypatch.delenv(weights.OFFLINE_ENV_VAR)
     assert weights.missing_reason(name) == ""
     assert weights.missing_reason("unknown.h5")  # no URL: still missing
+
+
+@pytest.fixture
+def server(tmp_path):
+    """A real HTTP server on localhost serving the files of a folder."""
+    import functools
+    import http.server
+    import threading
+
+    folder = tmp_path / "site"
+    folder.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    handler.log_message = lambda *args: None
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield folder, f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+
+
+def test_a_download_is_checked_against_the_published_checksum(no_weights, monkeypatch, server):
+    import hashlib
+
+    folder, url = server
+    monkeypatch.delenv(weights.OFFLINE_ENV_VAR)
+    (folder / "good.bin").write_bytes(b"the published weights")
+    (folder / "bad.bin").write_bytes(b"a page of html instead")
+    monkeypatch.setitem(weights.URLS, "good.bin", url + "good.bin")
+    monkeypatch.setitem(weights.URLS, "bad.bin", url + "bad.bin")
+    sha = hashlib.sha256(b"the published weights").hexdigest()
+    monkeypatch.setitem(weights.SHA256, "good.bin", sha)
+    monkeypatch.setitem(weights.SHA256, "bad.bin", sha)
+    path = weights.resolve_weights("good.bin")
+    assert path == weights.keras_models_dir() / "good.bin" and path.read_bytes().startswith(b"the")
+    with pytest.raises(
+        FileNotFoundError, match=r"could not download weights file bad.bin .*sha256"
+    ):
+        weights.resolve_weights("bad.bin")
+    assert not (weights.keras_models_dir() / "bad.bin").exists()  # nothing half-kept
+    assert not list(weights.keras_models_dir().glob(".*"))
+
+
+def test_a_download_with_no_network_fails_in_seconds_with_one_line(no_weights, monkeypatch):
+    import socket
+    import time
+
+    with socket.socket() as sock:  # a port nobody listens on: the connection is refused
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.delenv(weights.OFFLINE_ENV_VAR)
+    monkeypatch.setitem(weights.URLS, "far.bin", f"http://127.0.0.1:{port}/far.bin")
+    start = time.monotonic()
+    with pytest.raises(FileNotFoundError) as error:
+        weights.resolve_weights("far.bin")
+    assert time.monotonic() - start < weights.NETWORK_TIMEOUT
+    message = str(error.value)
+    assert "\n" not in message and "far.bin" in message and "--weights-dir" in message
 
 
 # -- the checks of shared/weights/README.md: the files are the published weights -----------
