@@ -153,7 +153,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=_bounded(0, 2**32 - 1), default=0, help="the one seed everything uses"
     )
     run.add_argument("--folds", type=_bounded(2), default=5, help="leave-subjects-out folds")
-    run.add_argument("--jobs", type=_bounded(1), default=1, help="fits run in parallel")
+    run.add_argument(
+        "--jobs",
+        type=_bounded(1),
+        default=os.cpu_count() or 1,
+        help="fits run in parallel, each in its own worker process (default: the CPU count)",
+    )
     run.add_argument(
         "--window", type=_bounded(1), default=8, help="frames per window of the action task"
     )
