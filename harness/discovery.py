@@ -189,9 +189,10 @@ def expand(kind: str, cls: type, path: Path) -> list[Plugin]:
 def availability(plugin: Plugin) -> tuple[bool, str]:
     try:
         reason = (
-            plugin.create().missing_reason() if plugin.kind == "methods" else
-            plugin.cls.missing_reason()
-        )  # fmt: skip
+            plugin.create().missing_reason()
+            if plugin.kind == "methods"
+            else plugin.cls.missing_reason()
+        )
     except (Exception, SystemExit) as error:  # an __init__ that raises: broken, not fatal
         reason = f"cannot be created: {last_line(error)}"
     return not reason, reason

@@ -121,8 +121,14 @@ class Stream:
         if len(self.frames) < self.window:
             return None
         clip = np.stack(self.frames)
-        take = Recording("live", clip, ["stand"] * len(clip), "live",
-                         background=self.background, fingerprint="live")  # fmt: skip
+        take = Recording(
+            "live",
+            clip,
+            ["stand"] * len(clip),
+            "live",
+            background=self.background,
+            fingerprint="live",
+        )
         one = Samples(self.task, [take], np.zeros(1, int), np.array([len(clip) - 1]), self.window)
         with cache.bypassed():
             self.proba = self.method.predict_proba(one)[0]

@@ -239,10 +239,21 @@ def _jobs_of(config, dataset, recordings, plugin, task, scoring, sweeps, run_dir
                     explain_dir = run_dir / "explain"
                     context["explained"].add(label)
                 key = cache.key_of(
-                    code, context["engine"], context["data"], label, params, task.name,
-                    scoring, protocol, fold, config.seed, config.folds, config.window,
-                    config.latency_rounds, [(t.dataset, t.dataset_version) for t in sweep],
-                )  # fmt: skip
+                    code,
+                    context["engine"],
+                    context["data"],
+                    label,
+                    params,
+                    task.name,
+                    scoring,
+                    protocol,
+                    fold,
+                    config.seed,
+                    config.folds,
+                    config.window,
+                    config.latency_rounds,
+                    [(t.dataset, t.dataset_version) for t in sweep],
+                )
                 stream = (
                     streaming_eval.stream_task_for(task.name) if protocol == PROTOCOLS[0] else None
                 )

@@ -188,10 +188,11 @@ def _sweep_lines(results: dict) -> list[str]:
             mine = [p for p in points if p["task"] == task and p["nuisance"] == nuisance]
             levels = sorted({p["strength"] for p in mine})
             lines += [
-                f"{nuisance}: macro-F1 by strength (0 = clean)", "",
+                f"{nuisance}: macro-F1 by strength (0 = clean)",
+                "",
                 "| method | " + " | ".join(f"{s:g}" for s in levels) + " | loses 0.1 at |",
                 "|---|" + "---:|" * (len(levels) + 1),
-            ]  # fmt: skip
+            ]
             for method in dict.fromkeys(p["method"] for p in mine):
                 score = {p["strength"]: p["macro_f1"] for p in mine if p["method"] == method}
                 at = breaks[(task, method, nuisance)]["breaks_at"]

@@ -223,8 +223,13 @@ class Session:
             self.rows.extend(kept) if kept else todo.append(job)
         if config.progress:
             print(timing_history.estimate(todo, config.profile, config.jobs), file=sys.stderr)
-        bar = tqdm(total=len(jobs), initial=len(jobs) - len(todo), desc=dataset.label,
-                   unit="fit", disable=None if config.progress else True)  # fmt: skip
+        bar = tqdm(
+            total=len(jobs),
+            initial=len(jobs) - len(todo),
+            desc=dataset.label,
+            unit="fit",
+            disable=None if config.progress else True,
+        )
 
         def progress(job_rows: list[dict]) -> None:
             self.finished(job_rows)
@@ -261,8 +266,10 @@ def time_table(header: dict, top: int = 8) -> str:
     spent = sorted(header.get("stages", {}).items(), key=lambda kv: -kv[1])
     total = sum(seconds for _, seconds in spent) or 1.0
     lines = [f"where the time went ({header.get('wall_seconds', 0):.0f} s wall):"]
-    lines += [f"  {name:<44} {seconds:8.1f} s {100 * seconds / total:5.1f} %"
-              for name, seconds in spent[:top]]  # fmt: skip
+    lines += [
+        f"  {name:<44} {seconds:8.1f} s {100 * seconds / total:5.1f} %"
+        for name, seconds in spent[:top]
+    ]
     return "\n".join(lines)
 
 

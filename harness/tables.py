@@ -119,7 +119,13 @@ def breaking_points(points: list[dict], drop: float = BREAK_DROP) -> list[dict]:
                 s0, s1, f0, f1 = strengths[i - 1], strengths[i], scores[i - 1], scores[i]
                 breaks = float(s0 + (f0 - limit) / (f0 - f1) * (s1 - s0)) if f0 != f1 else s1
         out.append(
-            {"dataset": dataset, "task": task, "method": method, "nuisance": nuisance,
-             "clean": clean, "breaks_at": breaks}
-        )  # fmt: skip
+            {
+                "dataset": dataset,
+                "task": task,
+                "method": method,
+                "nuisance": nuisance,
+                "clean": clean,
+                "breaks_at": breaks,
+            }
+        )
     return out

@@ -203,8 +203,14 @@ def fetch(filename: str) -> Path:
             open(temp, "wb") as out,
         ):
             size = int(response.headers.get("Content-Length") or 0) or None
-            with tqdm(total=size, unit="B", unit_scale=True, desc=f"downloading {filename}",
-                      disable=None, leave=False) as bar:  # fmt: skip
+            with tqdm(
+                total=size,
+                unit="B",
+                unit_scale=True,
+                desc=f"downloading {filename}",
+                disable=None,
+                leave=False,
+            ) as bar:
                 for block in iter(lambda: response.read(1 << 16), b""):
                     out.write(block)
                     digest.update(block)

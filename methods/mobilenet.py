@@ -66,9 +66,7 @@ class MobileNetClassifier(FeatureMethod):
             description="frozen MobileNet v1 0.25 at 240x320 (full webcam frame) + dense head",
         ),
         "mobilenet-person": Preset(
-            dict(
-                features="person", backbone="mobilenet-0.25@160x112", mirror=True, augment="none"
-            ),  # fmt: skip
+            dict(features="person", backbone="mobilenet-0.25@160x112", mirror=True, augment="none"),
             description="frozen MobileNet v1 0.25 on a 160x112 crop around the performer + mirror",
         ),
     }

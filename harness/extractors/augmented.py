@@ -97,9 +97,13 @@ def augmented_features(
     xs, ys = [], []
     todo = [samples.recordings[r] for r in used]
     bar = tqdm(
-        todo, desc=f"augment {recipe} + {extractor.kind}", unit="recording", file=sys.stderr,
-        disable=None, leave=False,
-    )  # fmt: skip
+        todo,
+        desc=f"augment {recipe} + {extractor.kind}",
+        unit="recording",
+        file=sys.stderr,
+        disable=None,
+        leave=False,
+    )
     for r, recording in zip(used, bar, strict=True):
         frames = samples.end[chosen & (samples.rec == r)]
         features, flipped = augmented_recording_features(
@@ -109,8 +113,11 @@ def augmented_features(
         fine = np.repeat(recording.labels[frames][:, None], copies, axis=1)
         task = samples.task
         swapped = flipped[rows] & augmentation.RECIPES[recipe].swap
-        labels = np.where(swapped, task.mirrored_labels(fine.ravel()).reshape(fine.shape),
-                          task.map_labels(fine.ravel()).reshape(fine.shape))  # fmt: skip
+        labels = np.where(
+            swapped,
+            task.mirrored_labels(fine.ravel()).reshape(fine.shape),
+            task.map_labels(fine.ravel()).reshape(fine.shape),
+        )
         xs.append(np.asarray(features[rows]).reshape(-1, *extractor.shape))
         ys.append(labels.ravel())
     if not xs:

@@ -168,9 +168,13 @@ class Extractor:
             return
         todo = [r for r in recordings if not self.is_cached(r)]
         bar = tqdm(
-            todo, desc=f"features {self.kind}", unit="recording", file=sys.stderr,
-            leave=False, disable=None if len(todo) > 1 else True,
-        )  # fmt: skip
+            todo,
+            desc=f"features {self.kind}",
+            unit="recording",
+            file=sys.stderr,
+            leave=False,
+            disable=None if len(todo) > 1 else True,
+        )
         for recording in bar:
             self.of_recording(recording)
 
