@@ -35,6 +35,11 @@ predict_proba(samples) -> array (N, n_classes), columns in ``samples.classes`` o
 predict_stream(samples) -> labels of consecutive samples of one take, as a game sees them.
 stream(background) -> a live :class:`Stream` (``push(frame)`` per camera frame).
 explain(samples, i) -> RGB uint8 image of how it decided on sample ``i``, or None.
+save(folder) / load(folder) : persistence of the fitted method (see :mod:`harness.persistence`).
+live_view(frame, features, background) -> dict : what ``harness live`` draws beside the move:
+    ``keypoints`` (J, 3) in frame pixels and/or a ``panel`` (RGB image).
+keras_head() -> a Keras model from one sample's features to class probabilities, for
+    ``harness export`` (None: the head is not Keras).
 uses_background() -> True if it reads the empty-scene frame.
 skip(dataset, task) -> (bool, reason): decline a dataset or task it cannot handle.
 warm_up() : untimed call before latency is measured (JIT, graph tracing).
@@ -45,12 +50,15 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 from collections import deque
+from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from harness import persistence
 from harness import weights as weights_resolver
+from harness.extractors.movenet import MoveNetKeypoints
 from harness.recording import Recording
 from harness.samples import Samples
 
@@ -110,6 +118,10 @@ class Stream:
     @property
     def classes(self) -> tuple[str, ...]:
         return self.task.classes
+
+    def view(self, frame: np.ndarray) -> dict:
+        """What the live view draws for the frame just pushed (:meth:`Method.live_view`)."""
+        return self.method.live_view(frame, None, self.background)
 
     def push(self, frame: np.ndarray) -> str | None:
         from harness import cache
@@ -179,6 +191,31 @@ class Method(BaseEstimator):
 
     def warm_up(self) -> None:
         """Untimed preparation before latency is measured."""
+
+    def save(self, folder) -> None:
+        """Write the fitted method into the empty folder ``folder``: by default its pickled
+        state with joblib, each Keras model among its attributes apart as ``NAME.keras``."""
+        persistence.save_state(self, Path(folder))
+
+    @classmethod
+    def load(cls, folder) -> Method:
+        """The fitted method :meth:`save` wrote; ``__setstate__`` rebuilds what was left out
+        of the state (traced functions)."""
+        return persistence.load_state(cls, Path(folder))
+
+    def weight_files(self) -> tuple[str, ...]:
+        """The pretrained weights files the fitted method runs on."""
+        return tuple(self.weights)
+
+    def live_view(self, frame: np.ndarray, features, background) -> dict:
+        """Extras to draw live on ``frame``: ``keypoints`` (J, 3) and/or a ``panel`` image.
+
+        ``features`` are the frame's extractor features (None for a plain Method)."""
+        return {}
+
+    def keras_head(self):
+        """Features -> class probabilities (``classes_`` order) as one Keras model, or None."""
+        return None
 
     def missing_reason(self) -> str:
         """'' if its modules import and its weights are found here, else one line why."""
@@ -257,6 +294,13 @@ class FeatureMethod(Method):
     def missing_reason(self) -> str:
         return super().missing_reason() or self.extractor.missing_reason()
 
+    def weight_files(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.weights + self.extractor.weights()))
+
+    def live_view(self, frame: np.ndarray, features, background) -> dict:
+        """A pose extractor's keypoints are drawn as a skeleton."""
+        return {"keypoints": features} if isinstance(self.extractor, MoveNetKeypoints) else {}
+
     def stream(self, task, window: int = 1, background: np.ndarray | None = None):
         return FeatureStream(self, task, getattr(self, "window_", window), background)
 
@@ -279,6 +323,10 @@ class FeatureStream(Stream):
     def __init__(self, method, task, window: int, background: np.ndarray | None = None):
         super().__init__(method, task, window, background)
         self.embed = method.extractor.live(background)
+
+    def view(self, frame: np.ndarray) -> dict:
+        features = self.frames[-1] if self.frames else None
+        return self.method.live_view(frame, features, self.background)
 
     def push(self, frame: np.ndarray) -> str | None:
         self.frames.append(self.embed(frame))
