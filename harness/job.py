@@ -14,6 +14,7 @@ from harness import discovery, gallery, latency, metrics, streaming_eval
 from harness.errors import last_line
 from harness.plan import Job, frame_view
 from harness.samples import Samples
+from harness.train import keep_fold_model
 
 
 def instantiate(job: Job):
@@ -130,6 +131,8 @@ def run_job(job: Job) -> list[dict]:
         rows = [scored_row(job, *variant, measured) for variant in variants]
         if job.explain_dir is not None:
             gallery.write_explanations(method, test, job.explain_dir / job.method)
+        if job.save_dir is not None:  # run --save-models
+            keep_fold_model(method, job, rows)
         return rows
     except Exception as error:  # one failing method never stops the others
         row = base_row(job, job.method, job.scoring)

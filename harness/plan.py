@@ -13,6 +13,7 @@ from pathlib import Path
 
 from harness import streaming_eval
 from harness.errors import UsageError
+from harness.models import fold_model_dir
 from harness.samples import Samples, task_samples
 from harness.splits import in_subjects, subject_folds
 from harness.tasks import TASKS, get_task
@@ -36,6 +37,7 @@ class Job:
     explain_dir: Path | None = None
     stream_task: str | None = None
     extra: dict = field(default_factory=dict)
+    save_dir: Path | None = None  # run --save-models: where this fold's model goes
 
 
 def select_tasks(names) -> list[str]:
@@ -140,6 +142,11 @@ def plan(config, dataset, recordings, methods, tasks, run_dir: Path):
                         config.latency_rounds,
                         explain_dir,
                         stream_task,
+                        save_dir=fold_model_dir(
+                            run_dir, dataset.label, plugin.name, task_name, fold
+                        )
+                        if config.save_models
+                        else None,
                     )
                 )
     return jobs, skipped

@@ -49,6 +49,7 @@ class RunConfig:
     allow_leaky_split: bool = False
     latency_rounds: int = latency.DEFAULT_ROUNDS
     progress: bool = True
+    save_models: bool = False  # keep each fold's fitted model under <run>/models/
 
 
 def new_run_dir(config: RunConfig) -> Path:
