@@ -1,4 +1,5 @@
-"""Command line: ``python -m harness run | list | report | compare | explain | dataset | record``.
+"""Command line: ``python -m harness run | list | report | compare | explain | dataset | record``,
+and ``train | live | export`` (:mod:`harness.cli_play`).
 
 Results go to files and stdout, errors to stderr. Bad usage or bad input exits with
 status 2 and one line saying what is wrong and what to do.
@@ -11,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from harness import weights
+from harness import cli_play, weights
 from harness.errors import UsageError
 from harness.runner import DEFAULT_DATASET, RunConfig
 
@@ -83,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="report on data without subject ids (marked as leaky)",
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument(
+        "--save-models", action="store_true", help="keep each fold's model under OUT/models/"
+    )
     add_common(run)
 
     listing = commands.add_parser("list", help="every method and dataset, available or not")
@@ -147,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--seconds", type=float, default=3.0, help="seconds per move")
     record.add_argument("--countdown", type=int, default=3, help="seconds of countdown")
     record.add_argument("--no-window", action="store_true", help="do not show a window")
+    cli_play.add_parsers(commands, add_common)  # train, live, export
     return parser
 
 
@@ -177,6 +182,7 @@ def command_run(args) -> int:
         allow_leaky_split=args.allow_leaky_split,
         latency_rounds=args.latency_rounds,
         progress=not args.quiet,
+        save_models=args.save_models,
     )
     run_dir = runner.run(config)
     print(f"results: {run_dir / 'results.csv'}")
@@ -284,6 +290,7 @@ COMMANDS = {
     "explain": command_explain,
     "dataset": command_dataset,
     "record": command_record,
+    **cli_play.COMMANDS,
 }
 
 
