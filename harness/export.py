@@ -16,6 +16,8 @@ seed, by default), the TFLite file's labels are compared with the harness's own
 
 from __future__ import annotations
 
+import contextlib
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,7 +74,8 @@ def combined_model(method):
     import keras
 
     net = load_backbone(extractor.backbone).model
-    image = keras.Input((*spec.input_size, 3), dtype="uint8")
+    # A batch of one, as a game calls it: static shapes let the LSTM become TFLite's own op.
+    image = keras.Input((*spec.input_size, 3), batch_size=1, dtype="uint8")
     x = keras.ops.cast(image, "float32") / 127.5 - 1.0  # mobilenet.preprocess_input
     features = net(x)
     if isinstance(extractor, PersonCrop):  # the crop and its mirror image, as embedded
@@ -82,23 +85,21 @@ def combined_model(method):
     if window == 1:
         return keras.Model(image, head(features))
     per_image = keras.Model(image, features)
-    images = keras.Input((window, *spec.input_size, 3), dtype="uint8")
+    images = keras.Input((window, *spec.input_size, 3), batch_size=1, dtype="uint8")
     return keras.Model(images, head(keras.layers.TimeDistributed(per_image)(images)))
 
 
 def to_tflite(model) -> bytes:
-    """The TFLite flatbuffer of a Keras model with a batch of one (a game's call)."""
+    """The TFLite flatbuffer of a Keras model, its weights folded in as constants.
+
+    Keras 3 models go through the converter's Keras path (a SavedModel behind the
+    scenes); a traced function of the model would keep its weights as resource
+    variables, which the converter leaves unset (the file then answers NaN).
+    """
     tf = import_tensorflow()
-    shape = [1, *model.inputs[0].shape[1:]]
-
-    @tf.function(input_signature=[tf.TensorSpec(shape, tf.uint8)])
-    def serve(images):
-        return model(images, training=False)
-
-    converter = tf.lite.TFLiteConverter.from_concrete_functions(
-        [serve.get_concrete_function()], model
-    )
-    with quiet_stderr():  # the converter logs its MLIR passes
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    # The Keras path prints the SavedModel it writes; the converter logs its passes.
+    with contextlib.redirect_stdout(io.StringIO()), quiet_stderr():
         return converter.convert()
 
 

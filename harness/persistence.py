@@ -87,7 +87,7 @@ def load_state(cls: type, folder: Path):
 
 
 def _load_keras(path: Path):
-    from harness.extractors.runtime import import_tensorflow
+    from harness.extractors.runtime import import_tensorflow, quiet_stderr
 
     import_tensorflow()  # quietly, with the harness's thread settings
     import keras
@@ -95,7 +95,8 @@ def _load_keras(path: Path):
     if not path.is_file():
         raise FileNotFoundError(f"{path}: the saved Keras model is missing")
     # compile=False: only inference is needed; optimiser state and losses stay behind.
-    return keras.models.load_model(path, compile=False)
+    with quiet_stderr():  # the first model built logs TensorFlow's failed CUDA probe
+        return keras.models.load_model(path, compile=False)
 
 
 def _picklable(value) -> bool:

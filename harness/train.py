@@ -17,6 +17,7 @@ from pathlib import Path
 
 from harness import discovery
 from harness.errors import UsageError, last_line
+from harness.extractors.runtime import import_tensorflow, quiet_stderr
 from harness.models import save_model, training_summary
 from harness.plan import scorings
 from harness.samples import DEFAULT_WINDOW, task_samples
@@ -90,6 +91,9 @@ def train(
     method = plugin.create()
     if "random_state" in method.get_params():
         method.set_params(random_state=seed)
+    if "tensorflow" in method.requirements:  # its devices start quietly (a CUDA probe logs)
+        with quiet_stderr():
+            import_tensorflow().config.list_logical_devices()
     method.fit(samples)
     return save_model(
         method,

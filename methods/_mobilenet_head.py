@@ -270,6 +270,7 @@ def probability_head(model, classes, positive: str | None):
 
     if positive is None:
         return model
-    p = model.output  # symbolic: 1 - p is a layer of the new model
+    features = keras.Input(model.input_shape[1:])
+    p = model(features)  # symbolic: 1 - p is a layer of the new model
     columns = [p if c == positive else 1.0 - p for c in classes]
-    return keras.Model(model.inputs, keras.layers.Concatenate()(columns))
+    return keras.Model(features, keras.layers.Concatenate()(columns))
