@@ -93,8 +93,6 @@ def _load(args):
 def command_live(args) -> int:
     from harness.live.app import play
 
-    if args.out is None and args.no_window and args.events is None:
-        print("live: events go to stdout (no window, no --out video)", file=sys.stderr)
     model = _load(args)
     summary = play(
         model,

@@ -32,11 +32,14 @@ from harness.extractors.runtime import import_tensorflow, quiet_stderr
 from harness.files import atomic_write_bytes, atomic_write_json
 from harness.samples import task_samples
 
-#: Why ``--format tfjs`` is refused, measured in a throw-away venv (see the module's report).
+#: Why ``--format tfjs`` is refused. Tried in throw-away venvs (Python 3.11, numpy 1.26): with
+#: tensorflow 2.21 pip settles on tensorflowjs 3.18, whose import fails (``np.object``);
+#: tensorflowjs 4.22 pulls in tensorflow 2.19 and its import fails too (its ydf dependency
+#: needs protobuf >= 6.31, tensorflow 2.19 pins protobuf < 6).
 TFJS_MESSAGE = (
-    "--format tfjs: the TensorFlow.js converter does not install beside this harness's pins "
-    "(with tensorflow 2.21 and numpy<2, pip picks tensorflowjs 3.18, which fails on import; "
-    "tensorflowjs 4.22 needs tensorflow 2.19); export --format tflite and convert elsewhere"
+    "--format tfjs: the TensorFlow.js converter does not work beside this harness's pins "
+    "(tensorflowjs 3.18, the one pip installs beside tensorflow 2.21, fails on import; 4.22 "
+    "needs tensorflow 2.19 and fails on import too); use --format tflite"
 )
 CHECK_FRAMES = 64
 

@@ -98,7 +98,7 @@ def play(
     events=None,
     countdown: float | None = None,
     scene_frames: int = DEFAULT_SCENE_FRAMES,
-    log=sys.stderr,
+    log=None,
 ) -> LiveSummary:
     """Run ``model`` (a :class:`harness.models.SavedModel`) live; see the module docstring.
 
@@ -111,8 +111,10 @@ def play(
     events : a file for the JSON-lines events; None or ``-`` for stdout.
     countdown : seconds before the empty scene is read (default 3 for a camera, 0 for a
         file); only for methods that use the scene. ``scene_frames``: frames it is read from.
+    log : where notes go (default: stderr).
     """
     method, summary = model.method, LiveSummary()
+    log = log or sys.stderr  # looked up now: a caller may have replaced sys.stderr
     key_map = load_key_map(keys, model.classes) if keys else {}
     if show and not display_available():
         print("live: no display (DISPLAY is not set); running without a window", file=log)
