@@ -46,6 +46,7 @@ class LiveSummary:
     seconds: float = 0.0
     events: list[dict] = field(default_factory=list)
     latency_ms: list[float] = field(default_factory=list)
+    labels: list = field(default_factory=list)  # the stream's label per frame (None: none)
     written: int = 0
 
     @property
@@ -140,12 +141,14 @@ def play(
             if stream is None:  # the empty scene is being taken
                 message = scene.add(frame.rgb, frame.t)
                 debouncer.update(None, t=frame.t)
+                summary.labels.append(None)
                 shown = annotate(draw_banner(frame.rgb, message), fps=fps, panel=blank_panel)
                 if scene.background is not None:
                     stream = method.stream(model.task, model.window, scene.background)
             else:
                 tick = time.perf_counter()
                 label = stream.push(frame.rgb)
+                summary.labels.append(label)
                 new = debouncer.update(stream.proba, t=frame.t)
                 summary.latency_ms.append((time.perf_counter() - tick) * 1e3)
                 writer.write(new)

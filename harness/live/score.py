@@ -37,7 +37,8 @@ def score_events(events: list[dict], labels, fps: float, budget_ms: float = BUDG
     dict: ``moves``, ``on_time`` (a start within ``budget_ms``), ``once`` (exactly one
     start, on time), ``missed``, ``delays_ms`` (first start per detected move),
     ``false_starts``, ``idle_seconds``, and the streaming table's ``detection_rate``,
-    ``ttd_median_ms``, ``false_triggers_per_min`` for the same events.
+    ``ttd_median_ms``, ``false_triggers_per_min`` for the same events (its events in
+    ``table_events``, for :func:`harness.streaming.summarise_stream` over several takes).
     """
     task = get_task(LEVEL)
     truth = np.asarray([task.map_label(str(label)) for label in labels], dtype=object)
@@ -62,9 +63,8 @@ def score_events(events: list[dict], labels, fps: float, budget_ms: float = BUDG
     false_starts = sum(
         1 for e in starts if id(e) not in claimed and idle[min(e["frame"], len(idle) - 1)]
     )
-    table = summarise_stream(
-        stream_events(truth, active_per_frame(events, len(truth)), fps, idle=("other",))
-    )
+    table_events = table(labels, active_per_frame(events, len(truth)), fps)
+    table_summary = summarise_stream(table_events)
     return {
         "moves": len(found),
         "on_time": int(on_time),
@@ -73,10 +73,20 @@ def score_events(events: list[dict], labels, fps: float, budget_ms: float = BUDG
         "delays_ms": delays,
         "false_starts": false_starts,
         "idle_seconds": float(idle.sum() / fps),
-        "detection_rate": table["detection_rate"],
-        "ttd_median_ms": table["ttd_median_ms"],
-        "false_triggers_per_min": table["false_triggers_per_min"],
+        "detection_rate": table_summary["detection_rate"],
+        "ttd_median_ms": table_summary["ttd_median_ms"],
+        "false_triggers_per_min": table_summary["false_triggers_per_min"],
+        "table_events": table_events,
     }
+
+
+def table(labels, predicted, fps: float) -> list[dict]:
+    """The streaming table's events (:func:`harness.streaming.stream_events`) of per-frame
+    predictions (any vocabulary, None for no report) against labels, at the task's level."""
+    task = get_task(LEVEL)
+    truth = [task.map_label(str(label)) for label in labels]
+    mapped = [None if p is None else task.map_label(str(p)) for p in predicted]
+    return stream_events(truth, mapped, fps, idle=("other",))
 
 
 def pooled(scores: list[dict]) -> dict:
