@@ -1,5 +1,6 @@
-"""Command line: ``python -m harness run | list | report | compare | explain | dataset | record``,
-and ``train | live | export`` (:mod:`harness.cli_play`).
+"""Command line: python -m harness run, list, report, compare, explain, dataset, record, and more.
+
+``train``, ``live`` and ``export`` are defined in :mod:`harness.cli_play`.
 
 Results go to files and stdout, errors to stderr. Bad usage or bad input exits with
 status 2 and one line saying what is wrong and what to do.

@@ -36,6 +36,7 @@ predict_stream(samples) -> labels of consecutive samples of one take, as a game 
 stream(background) -> a live :class:`Stream` (``push(frame)`` per camera frame).
 explain(samples, i) -> RGB uint8 image of how it decided on sample ``i``, or None.
 save(folder) / load(folder) : persistence of the fitted method (see :mod:`harness.persistence`).
+weight_files() -> the pretrained weights files the fitted method runs on (named in model.json).
 live_view(frame, features, background) -> dict : what ``harness live`` draws beside the move:
     ``keypoints`` (J, 3) in frame pixels and/or a ``panel`` (RGB image).
 keras_head() -> a Keras model from one sample's features to class probabilities, for
@@ -58,7 +59,6 @@ from sklearn.base import BaseEstimator
 
 from harness import persistence
 from harness import weights as weights_resolver
-from harness.extractors.movenet import MoveNetKeypoints
 from harness.recording import Recording
 from harness.samples import Samples
 
@@ -299,6 +299,8 @@ class FeatureMethod(Method):
 
     def live_view(self, frame: np.ndarray, features, background) -> dict:
         """A pose extractor's keypoints are drawn as a skeleton."""
+        from harness.extractors.movenet import MoveNetKeypoints  # the extractors load lazily
+
         return {"keypoints": features} if isinstance(self.extractor, MoveNetKeypoints) else {}
 
     def stream(self, task, window: int = 1, background: np.ndarray | None = None):

@@ -35,7 +35,8 @@ class SceneTaker:
     def __init__(self, countdown: float, frames: int = DEFAULT_SCENE_FRAMES):
         if countdown < 0 or frames < 1:
             raise ValueError(
-                f"scene: countdown={countdown} s, frames={frames}; valid: >= 0 s, >= 1 frame"
+                f"--countdown {countdown:g} --scene-frames {frames}; valid: a countdown of 0 s "
+                "or more and 1 scene frame or more"
             )
         self.countdown, self.n_frames = float(countdown), int(frames)
         self.frames: list[np.ndarray] = []
