@@ -9,7 +9,8 @@ A model folder holds::
 shows it, presets included, its class and parameters, and the sha256 of its plugin file),
 the task and its classes, the window, the training data (dataset, profile, seed,
 subjects, frames, samples), the held-out scores of the run that chose it (or null), and
-the sha256 of every pretrained weights file it runs on. Weights are named, never copied:
+the sha256 of every pretrained weights file it runs on, and the versions of the packages
+its state was pickled with (a difference is a warning). Weights are named, never copied:
 :func:`load_model` finds them where the harness finds weights, and refuses in one line
 when one is missing or is not the file the model was built on, or when another harness
 version made the model.
@@ -30,7 +31,7 @@ from harness import discovery
 from harness import weights as weights_resolver
 from harness.errors import UsageError
 from harness.files import atomic_write_json, replacing
-from harness.machine import commit_info
+from harness.machine import commit_info, machine_info
 from harness.tasks import Task, get_task
 
 MODEL_FILE = "model.json"
@@ -108,6 +109,7 @@ def save_model(
         "training": training,
         "scores": scores,
         "weights": {name: _sha256(name) for name in method.weight_files()},
+        "packages": machine_info()["packages"],  # what the saved state was pickled with
         "created": dt.datetime.now().isoformat(timespec="seconds"),
         "commit": commit_info(discovery.PROJECT_ROOT),
     }
@@ -172,6 +174,10 @@ def load_model(folder, method_dirs=()) -> SavedModel:
     warnings = []
     if discovery.file_hash(plugin.path) != info["method"].get("plugin_sha256"):
         warnings.append(f"{plugin.path.name} changed since {folder} was saved; retrain if unsure")
+    for package, saved in info.get("packages", {}).items():
+        here = machine_info()["packages"].get(package)
+        if saved and here and saved != here:  # pickled state may not survive a new release
+            warnings.append(f"{folder} was saved with {package} {saved}, this is {here}")
     task = get_task(info["task"]["name"])
     if task.level != info["task"]["level"]:  # a frame method trained on a clip task's frames
         task = dataclasses.replace(task, level=info["task"]["level"])

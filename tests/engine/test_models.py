@@ -149,3 +149,17 @@ def test_train_refuses_a_task_the_method_does_not_do_in_one_line(tmp_path, capsy
     argv = ["train", "--method", "movenet-pose-seq", "--task", "posture", "--out", str(tmp_path)]
     assert main(argv) == 2
     assert "movenet-pose-seq does not do posture" in capsys.readouterr().err
+
+
+def test_other_package_versions_or_a_changed_plugin_file_are_warnings(toy_model):
+    folder = toy_model[0]
+    assert load_model(folder).warnings == []
+
+    def older(info):
+        info["packages"]["numpy"] = "1.0.0"
+        info["method"]["plugin_sha256"] = "0" * 16
+
+    _edit(folder, older)
+    warnings = load_model(folder).warnings
+    assert any("saved with numpy 1.0.0" in w for w in warnings)
+    assert any("classic.py changed since" in w for w in warnings)
