@@ -25,6 +25,7 @@ import argparse
 import os
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from harness import discovery  # noqa: E402
 from harness.live.app import play  # noqa: E402
-from harness.live.score import pooled, score_events, table  # noqa: E402
+from harness.live.score import BUDGET_MS, pooled, score_events, table  # noqa: E402
 from harness.live.video import VideoWriter  # noqa: E402
 from harness.models import load_model, save_model, training_summary  # noqa: E402
 from harness.samples import task_samples  # noqa: E402
@@ -117,6 +118,11 @@ def main(argv=None) -> int:
                 f"  false starts: {total['false_starts']} in {total['idle_seconds']:.0f} s idle "
                 f"= {total['false_starts_per_idle_min']:.2f} per idle minute (target <= 2)"
             )
+            late = Counter()
+            for move in (m for one in scores for m in one["per_move"]):
+                if move["delay_ms"] is None or move["delay_ms"] > BUDGET_MS or move["starts"] > 1:
+                    late[move["label"]] += 1
+            print(f"  not started once within 200 ms, by first labelled frame: {dict(late)}")
             for what, events in (
                 ("raw per-frame labels (the report's streaming table)", raw),
                 ("debounced events", [e for one in scores for e in one["table_events"]]),

@@ -36,6 +36,7 @@ def score_events(events: list[dict], labels, fps: float, budget_ms: float = BUDG
     -------
     dict: ``moves``, ``on_time`` (a start within ``budget_ms``), ``once`` (exactly one
     start, on time), ``missed``, ``delays_ms`` (first start per detected move),
+    ``per_move`` (the label of its first frame, the first start's delay or None, starts),
     ``false_starts``, ``idle_seconds``, and the streaming table's ``detection_rate``,
     ``ttd_median_ms``, ``false_triggers_per_min`` for the same events (its events in
     ``table_events``, for :func:`harness.streaming.summarise_stream` over several takes).
@@ -46,16 +47,17 @@ def score_events(events: list[dict], labels, fps: float, budget_ms: float = BUDG
     found = moves(truth, idle=("other",))
     claimed: set[int] = set()
     on_time = once = missed = 0
-    delays = []
+    delays, detail = [], []
     for i, (start, end, label) in enumerate(found):
         following = found[i + 1][0] if i + 1 < len(found) else len(truth)
         stop = min(end + DEFAULT_TOLERANCE_FRAMES, following)
         hits = [e for e in starts if start <= e["frame"] < stop and e["move"] == label]
         claimed.update(id(e) for e in hits)
+        delay = (hits[0]["frame"] - start) * 1000.0 / fps if hits else None
+        detail.append({"label": str(labels[start]), "delay_ms": delay, "starts": len(hits)})
         if not hits:
             missed += 1
             continue
-        delay = (hits[0]["frame"] - start) * 1000.0 / fps
         delays.append(delay)
         on_time += delay <= budget_ms
         once += delay <= budget_ms and len(hits) == 1
@@ -71,6 +73,7 @@ def score_events(events: list[dict], labels, fps: float, budget_ms: float = BUDG
         "once": int(once),
         "missed": missed,
         "delays_ms": delays,
+        "per_move": detail,
         "false_starts": false_starts,
         "idle_seconds": float(idle.sum() / fps),
         "detection_rate": table_summary["detection_rate"],
