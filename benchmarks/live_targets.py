@@ -17,6 +17,12 @@ warm-up excluded). Events are scored by :mod:`harness.live.score`.
 Run: ``python benchmarks/live_targets.py [--profile quick] [--held-out s09,s10]``. It
 prints one line per method and take, then the pooled figures beside the targets, and the
 load average (other jobs on the machine slow every figure down).
+
+Measured (this command, defaults, three runs at load average 7-10 on 2 cores): end to
+end classic-tuned 50-58 fps, movenet-pose 33-52 fps. Events (the same in every run):
+movenet-pose started 80 of 97 punches and kicks once within 200 ms (82 %; 13 of the
+other 17 are front kicks), missed 2, 0.52 false starts per idle minute; classic-tuned 50
+of 97 (52 %), missed 16, 2.62 false starts per idle minute.
 """
 
 from __future__ import annotations
