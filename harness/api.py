@@ -41,9 +41,10 @@ from harness.labels import (
     swap_side,
     swap_sides,
 )
-from harness.method import FeatureMethod, Method, Preset, Stream, align_proba, one_hot
+from harness.method import FeatureMethod, Method, Preset
 from harness.recording import Recording, as_frame_batch
 from harness.samples import DEFAULT_WINDOW, Samples
+from harness.stream import Stream, align_proba, one_hot
 from harness.synth import SWEEPABLE as SYNTH_SWEEPABLE
 from harness.synth import VARIANTS as SYNTH_VARIANTS
 from harness.synth import levels as synth_levels

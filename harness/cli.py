@@ -1,4 +1,6 @@
-"""Command line: ``python -m harness run | list | report | compare | explain | dataset | record``.
+"""Command line: python -m harness run, list, report, compare, explain, dataset, record, and more.
+
+``train``, ``live`` and ``export`` are defined in :mod:`harness.cli_play`.
 
 Results go to files and stdout, errors to stderr. Bad usage or bad input exits with
 status 2 and one line saying what is wrong and what to do.
@@ -13,7 +15,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from harness import cache, weights
+from harness import cache, cli_play, weights
 from harness.errors import UsageError
 from harness.execute import DEFAULT_TIMEOUT
 from harness.plan import PROTOCOLS
@@ -210,6 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="report on data without subject ids (marked as leaky)",
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument(
+        "--save-models", action="store_true", help="keep each fold's model under OUT/models/"
+    )
     add_common(run)
 
     listing = commands.add_parser("list", help="every method and dataset, available or not")
@@ -274,6 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--seconds", type=float, default=3.0, help="seconds per move")
     record.add_argument("--countdown", type=int, default=3, help="seconds of countdown")
     record.add_argument("--no-window", action="store_true", help="do not show a window")
+    cli_play.add_parsers(commands, add_common)  # train, live, export
     return parser
 
 
@@ -313,6 +319,7 @@ def command_run(args) -> int:
         allow_leaky_split=args.allow_leaky_split,
         latency_rounds=args.latency_rounds,
         progress=not args.quiet,
+        save_models=args.save_models,
     )
     run_dir = runner.run(config)
     print(f"results: {run_dir / 'results.csv'}")
@@ -425,6 +432,7 @@ COMMANDS = {
     "explain": command_explain,
     "dataset": command_dataset,
     "record": command_record,
+    **cli_play.COMMANDS,
 }
 
 

@@ -14,6 +14,7 @@ from harness import discovery, gallery, latency, metrics, stages, streaming_eval
 from harness.errors import last_line
 from harness.plan import Job, frame_view
 from harness.samples import Samples
+from harness.train import keep_fold_model
 
 
 def instantiate(job: Job):
@@ -189,6 +190,8 @@ def _fit_and_score(job: Job) -> list[dict]:
     if job.explain_dir is not None:
         with stages.stage("explanations"):
             gallery.write_explanations(method, test, job.explain_dir / job.method)
+    if job.save_dir is not None:  # run --save-models
+        keep_fold_model(method, job, rows)
     return rows
 
 

@@ -35,6 +35,12 @@ predict_proba(samples) -> array (N, n_classes), columns in ``samples.classes`` o
 predict_stream(samples) -> labels of consecutive samples of one take, as a game sees them.
 stream(background) -> a live :class:`Stream` (``push(frame)`` per camera frame).
 explain(samples, i) -> RGB uint8 image of how it decided on sample ``i``, or None.
+save(folder) / load(folder) : persistence of the fitted method (see :mod:`harness.persistence`).
+weight_files() -> the pretrained weights files the fitted method runs on (named in model.json).
+live_view(frame, features, background) -> dict : what ``harness live`` draws beside the move:
+    ``keypoints`` (J, 3) in frame pixels and/or a ``panel`` (RGB image).
+keras_head() -> a Keras model from one sample's features to class probabilities, for
+    ``harness export`` (None: the head is not Keras).
 uses_background() -> True if it reads the empty-scene frame.
 skip(dataset, task) -> (bool, reason): decline a dataset or task it cannot handle.
 warm_up() : untimed call before latency is measured (JIT, graph tracing).
@@ -44,15 +50,15 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
-from collections import deque
+from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from harness import persistence
 from harness import weights as weights_resolver
-from harness.recording import Recording
-from harness.samples import Samples
+from harness.stream import FeatureStream, Stream, align_proba, one_hot
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,67 +78,6 @@ class Preset:
     tasks: tuple[str, ...] | None = None
     description: str = ""
     optional: str = ""
-
-
-def align_proba(proba: np.ndarray, fitted: tuple, wanted: tuple) -> np.ndarray:
-    """Probability columns of classes ``fitted`` rearranged to ``wanted`` (0 where unseen)."""
-    proba = np.asarray(proba, np.float32)
-    out = np.zeros((len(proba), len(wanted)), np.float32)
-    position = {label: j for j, label in enumerate(wanted)}
-    for j, label in enumerate(fitted):
-        if label in position:
-            out[:, position[label]] = proba[:, j]
-    return out
-
-
-def one_hot(labels, classes: tuple) -> np.ndarray:
-    """Hard decisions as probabilities (N, len(classes))."""
-    index = {label: j for j, label in enumerate(classes)}
-    out = np.zeros((len(labels), len(classes)), np.float32)
-    for i, label in enumerate(labels):
-        if label in index:
-            out[i, index[label]] = 1.0
-    return out
-
-
-class Stream:
-    """Live use: ``push(frame)`` once per camera frame returns the current label.
-
-    The default feeds the method's :meth:`Method.predict` with the last ``window`` raw frames
-    (with caches off): correct for every method, but it redoes each frame's work
-    ``window`` times; :class:`FeatureMethod` keeps per-frame features instead.
-    ``proba`` holds the last class probabilities (in ``classes`` order), or None.
-    """
-
-    def __init__(self, method, task, window: int, background: np.ndarray | None = None):
-        self.method, self.task, self.window = method, task, window
-        self.background = background
-        self.frames: deque = deque(maxlen=window)
-        self.proba: np.ndarray | None = None
-
-    @property
-    def classes(self) -> tuple[str, ...]:
-        return self.task.classes
-
-    def push(self, frame: np.ndarray) -> str | None:
-        from harness import cache
-
-        self.frames.append(np.asarray(frame))
-        if len(self.frames) < self.window:
-            return None
-        clip = np.stack(self.frames)
-        take = Recording(
-            "live",
-            clip,
-            ["stand"] * len(clip),
-            "live",
-            background=self.background,
-            fingerprint="live",
-        )
-        one = Samples(self.task, [take], np.zeros(1, int), np.array([len(clip) - 1]), self.window)
-        with cache.bypassed():
-            self.proba = self.method.predict_proba(one)[0]
-            return str(self.method.predict(one)[0])
 
 
 class Method(BaseEstimator):
@@ -188,6 +133,31 @@ class Method(BaseEstimator):
 
     def warm_up(self) -> None:
         """Untimed preparation before latency is measured."""
+
+    def save(self, folder) -> None:
+        """Write the fitted method into the empty folder ``folder``: by default its pickled
+        state with joblib, each Keras model among its attributes apart as ``NAME.keras``."""
+        persistence.save_state(self, Path(folder))
+
+    @classmethod
+    def load(cls, folder) -> Method:
+        """The fitted method :meth:`save` wrote; ``__setstate__`` rebuilds what was left out
+        of the state (traced functions)."""
+        return persistence.load_state(cls, Path(folder))
+
+    def weight_files(self) -> tuple[str, ...]:
+        """The pretrained weights files the fitted method runs on."""
+        return tuple(self.weights)
+
+    def live_view(self, frame: np.ndarray, features, background) -> dict:
+        """Extras to draw live on ``frame``: ``keypoints`` (J, 3) and/or a ``panel`` image.
+
+        ``features`` are the frame's extractor features (None for a plain Method)."""
+        return {}
+
+    def keras_head(self):
+        """Features -> class probabilities (``classes_`` order) as one Keras model, or None."""
+        return None
 
     def missing_reason(self) -> str:
         """'' if its modules import and its weights are found here, else one line why."""
@@ -266,6 +236,15 @@ class FeatureMethod(Method):
     def missing_reason(self) -> str:
         return super().missing_reason() or self.extractor.missing_reason()
 
+    def weight_files(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.weights + self.extractor.weights()))
+
+    def live_view(self, frame: np.ndarray, features, background) -> dict:
+        """A pose extractor's keypoints are drawn as a skeleton."""
+        from harness.extractors.movenet import MoveNetKeypoints  # the extractors load lazily
+
+        return {"keypoints": features} if isinstance(self.extractor, MoveNetKeypoints) else {}
+
     def stream(self, task, window: int = 1, background: np.ndarray | None = None):
         return FeatureStream(self, task, getattr(self, "window_", window), background)
 
@@ -279,21 +258,3 @@ class FeatureMethod(Method):
             x = x.reshape(n, window, *one.shape) if window > 1 else x
             if hasattr(self, "classes_"):
                 self.predict_features(x)
-
-
-class FeatureStream(Stream):
-    """Live use of a :class:`FeatureMethod`: each frame is embedded once, on arrival, and
-    the last ``window`` feature arrays are kept in a ring buffer, as a game would."""
-
-    def __init__(self, method, task, window: int, background: np.ndarray | None = None):
-        super().__init__(method, task, window, background)
-        self.embed = method.extractor.live(background)
-
-    def push(self, frame: np.ndarray) -> str | None:
-        self.frames.append(self.embed(frame))
-        if len(self.frames) < self.window:
-            return None
-        x = np.stack(self.frames)[None] if self.window > 1 else self.frames[-1][None]
-        proba = self.method.proba_of_features(x)  # once per tick: the label follows from it
-        self.proba = align_proba(proba, tuple(self.method.classes_), self.classes)[0]
-        return str(self.method.decide(proba)[0])

@@ -26,6 +26,7 @@ import numpy as np
 
 from harness import cache, discovery, streaming_eval
 from harness.errors import UsageError
+from harness.models import fold_model_dir
 from harness.samples import Samples, task_samples
 from harness.splits import in_subjects, subject_folds
 from harness.tasks import TASKS, get_task
@@ -67,6 +68,7 @@ class Job:
     protocol: str = "subjects"
     sweep: list[SweepTest] = field(default_factory=list)
     probe_latency: bool = True  # on one fold per method and task: it does not vary by fold
+    save_dir: Path | None = None  # run --save-models: where this fold's model goes
 
 
 def select_tasks(names) -> list[str]:
@@ -278,6 +280,11 @@ def _jobs_of(config, dataset, recordings, plugin, task, scoring, sweeps, run_dir
                         protocol,
                         sweep,
                         probe_latency=fold == 0 and protocol == config.protocols[0],
+                        save_dir=(
+                            fold_model_dir(run_dir, dataset.label, label, task.name, fold)
+                            if config.save_models and protocol == PROTOCOLS[0]
+                            else None
+                        ),
                     )
                 )
     return jobs, skipped

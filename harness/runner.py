@@ -56,6 +56,7 @@ class RunConfig:
     allow_leaky_split: bool = False
     latency_rounds: int = latency.DEFAULT_ROUNDS
     progress: bool = True
+    save_models: bool = False  # keep each fold's fitted model under <run>/models/
 
 
 def run_dir_of(config: RunConfig) -> Path:

@@ -17,16 +17,17 @@ from harness.api import augmented_features, import_tensorflow, load_backbone, re
 MIN_SUBJECTS_FOR_VALIDATION = 4
 
 
-def training_set(
-    method, train, *, augment: str, copies: int, augment_every: int, frame_every: int, seed: int
-) -> tuple[np.ndarray, np.ndarray]:
+def training_set(method, train) -> tuple[np.ndarray, np.ndarray]:
     """Features and labels to fit a head on: original frames (and their mirror images when
-    ``method.mirror``), then augmented copies.
+    ``method.mirror``), then augmented copies, by the method's parameters:
 
     ``frame_every``: keep every n-th original frame (0: no originals, as the blog trained
     on its augmented images). ``augment_every``: augment every n-th frame, ``copies`` each
     (consecutive frames at 15 fps are near-duplicates). Both are cached per recording.
+    ``augment`` names the recipe; ``random_state`` seeds it.
     """
+    augment, copies, frame_every = method.augment, method.copies, method.frame_every
+    augment_every, seed = method.augment_every, method.random_state
     parts_x, parts_y = [], []
     if frame_every:
         kept = train.subset(train.end % frame_every == 0)
@@ -54,6 +55,13 @@ def split_subjects(train, fraction: float, seed: int):
     splitter = GroupShuffleSplit(n_splits=1, test_size=fraction, random_state=seed)
     fit_index, val_index = next(splitter.split(np.zeros(len(train)), groups=train.groups))
     return train.subset(fit_index), train.subset(val_index)
+
+
+def validation_set(method, part):
+    """(features, targets) of the validation subjects ``part`` for ``method``, or None."""
+    if part is None:
+        return None
+    return method.features_of(part), targets(part.y, method.classes_, method.positive_)
 
 
 def targets(y, classes: tuple[str, ...], positive: str | None) -> np.ndarray:
@@ -205,9 +213,11 @@ def fine_tuned_model(backbone: str, head_model, blocks: int):
     return keras.Model(inputs, head_model(base(x, training=False)))
 
 
-def frames_forward(model, input_size: tuple[int, int], chunk: int = 256):
-    """samples -> model outputs from their raw frames, resized, ``chunk`` frames at a time."""
+def frames_forward(model, chunk: int = 256):
+    """samples -> outputs of ``model`` (raw uint8 frames in) from the samples' frames, resized
+    to the model's input, ``chunk`` frames at a time."""
     forward = traced_forward(model)
+    input_size = tuple(model.input_shape[1:3])
 
     def run(samples) -> np.ndarray:
         parts = [
@@ -223,24 +233,13 @@ def frames_forward(model, input_size: tuple[int, int], chunk: int = 256):
     return run
 
 
-def fine_tune(
-    backbone: str,
-    head_model,
-    train,
-    blocks: int,
-    *,
-    epochs: int,
-    every: int,
-    loss: str,
-    seed: int,
-    balanced: bool,
-    learning_rate: float = 1e-5,
-):
-    """Train the top ``blocks`` of a copy of the backbone together with the fitted head on
-    every ``every``-th training frame (originals, resized); returns samples -> outputs."""
-    model = fine_tuned_model(backbone, head_model, blocks)
-    size = load_backbone(backbone).input_size
-    kept = train.subset(train.end % every == 0)
+def fine_tune(method, train, learning_rate: float = 1e-5):
+    """Train the top ``method.fine_tune_blocks`` of a copy of the backbone together with the
+    fitted head ``method.model_`` on every ``frame_every``-th training frame (originals,
+    resized); returns that Keras model (raw uint8 frames at the backbone's size in)."""
+    model = fine_tuned_model(method.backbone, method.model_, method.fine_tune_blocks)
+    size = load_backbone(method.backbone).input_size
+    kept = train.subset(train.end % max(1, method.frame_every) == 0)
     images = np.concatenate(
         [
             resize(kept.subset(np.arange(i, min(i + 256, len(kept)))).frames(), size)
@@ -248,16 +247,30 @@ def fine_tune(
         ]
     )
     t = targets(kept.y, kept.classes, kept.task.positive)
-    weights = compute_sample_weight("balanced", kept.y) if balanced else None
+    weights = compute_sample_weight("balanced", kept.y) if method.balanced else None
     train_head(
         model,
         images,
         t,
-        loss=loss,
+        loss=method.loss,
         learning_rate=learning_rate,
-        epochs=epochs,
+        epochs=method.fine_tune_epochs,
         batch_size=32,
-        seed=seed,
+        seed=method.random_state,
         weights=weights,
     )
-    return frames_forward(model, size)
+    return model
+
+
+def probability_head(model, classes, positive: str | None):
+    """``model`` (features -> softmax, or a sigmoid for ``positive``) as a Keras model whose
+    output is every class's probability in ``classes`` order, for export."""
+    import_tensorflow()
+    import keras
+
+    if positive is None:
+        return model
+    features = keras.Input(model.input_shape[1:])
+    p = model(features)  # symbolic: 1 - p is a layer of the new model
+    columns = [p if c == positive else 1.0 - p for c in classes]
+    return keras.Model(features, keras.layers.Concatenate()(columns))

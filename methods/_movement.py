@@ -203,18 +203,19 @@ def _put(image: np.ndarray, text: str, at: tuple[int, int], colour=_WHITE, scale
     cv2.putText(image, text, at, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, 1, cv2.LINE_AA)
 
 
-def render(frame, mask, columns, rows, reading: Reading, decision: str, box=None) -> np.ndarray:
-    """An RGB explanation image (800 x 660): the frame, its silhouette (with ``box``, the
-    tuned variant's bounding box, if given), H and V with the rules' thresholds and scan
-    ranges drawn on them, and the decision underneath."""
-    small = cv2.resize(np.ascontiguousarray(frame), (WIDTH, HEIGHT), cv2.INTER_AREA)
+def _silhouette_image(mask, box=None) -> np.ndarray:
+    """The 400 x 300 silhouette in white, the arm/leg row split in yellow, ``box`` in red."""
     sil = np.repeat((mask > 0)[..., None] * np.uint8(255), 3, axis=2)
     for y in (ARM_ROWS.start, LEG_ROWS.start):  # where limb-down compares arms with legs
         cv2.line(sil, (0, y), (WIDTH - 1, y), _YELLOW, 1)
     if box is not None:
         x0, x1, y0, y1 = box
         cv2.rectangle(sil, (x0, y0), (x1 - 1, y1 - 1), _RED, 1)
-    # Column histogram: one pixel of bar per foreground pixel (it cannot exceed 300).
+    return sil
+
+
+def _column_image(columns) -> np.ndarray:
+    """H as bars, one pixel per foreground pixel (at most 300), with the rules' lines."""
     col_img = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
     col_img[np.arange(HEIGHT)[:, None] >= HEIGHT - columns[None, :]] = (170, 170, 170)
     for value, name, colour in (
@@ -234,7 +235,11 @@ def render(frame, mask, columns, rows, reading: Reading, decision: str, box=None
         cv2.line(col_img, (x, 0), (x, HEIGHT - 1), colour, 1)
     _put(col_img, "H: foreground per column", (4, 14))
     _put(col_img, "<- performer's right | performer's left ->", (4, 30), _WHITE, 0.4)
-    # Row histogram: horizontal bars, one pixel per foreground pixel (at most 400).
+    return col_img
+
+
+def _row_image(rows) -> np.ndarray:
+    """V as horizontal bars, one pixel per foreground pixel (at most 400)."""
     row_img = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
     row_img[np.arange(WIDTH)[None, :] < rows[:, None]] = (170, 170, 170)
     for y in (ARM_ROWS.start, LEG_ROWS.start):
@@ -243,13 +248,38 @@ def render(frame, mask, columns, rows, reading: Reading, decision: str, box=None
     _put(row_img, "V: foreground per row", (200, 14))
     _put(row_img, f"rows 40-70%: {arms} px", (200, ARM_ROWS.start + 16), _YELLOW)
     _put(row_img, f"rows 70-100%: {legs} px", (200, LEG_ROWS.start + 16), _YELLOW)
-    canvas = np.zeros((2 * HEIGHT + 60, 2 * WIDTH, 3), np.uint8)
-    canvas[:HEIGHT, :WIDTH], canvas[:HEIGHT, WIDTH:] = small, sil
-    canvas[HEIGHT : 2 * HEIGHT, :WIDTH], canvas[HEIGHT : 2 * HEIGHT, WIDTH:] = col_img, row_img
-    flags = (
+    return row_img
+
+
+def _flags(reading: Reading) -> str:
+    return (
         f"empty={reading.empty} stand={reading.stand} right_hand={reading.right_hand_up} "
         f"left_hand={reading.left_hand_up} limb_down={reading.limb_down}"
     )
+
+
+def render(frame, mask, columns, rows, reading: Reading, decision: str, box=None) -> np.ndarray:
+    """An RGB explanation image (800 x 660): the frame, its silhouette (with ``box``, the
+    tuned variant's bounding box, if given), H and V with the rules' thresholds and scan
+    ranges drawn on them, and the decision underneath."""
+    small = cv2.resize(np.ascontiguousarray(frame), (WIDTH, HEIGHT), cv2.INTER_AREA)
+    canvas = np.zeros((2 * HEIGHT + 60, 2 * WIDTH, 3), np.uint8)
+    canvas[:HEIGHT, :WIDTH], canvas[:HEIGHT, WIDTH:] = small, _silhouette_image(mask, box)
+    canvas[HEIGHT : 2 * HEIGHT, :WIDTH] = _column_image(columns)
+    canvas[HEIGHT : 2 * HEIGHT, WIDTH:] = _row_image(rows)
     _put(canvas, decision, (8, 2 * HEIGHT + 22), _WHITE, 0.55)
-    _put(canvas, flags, (8, 2 * HEIGHT + 46), (200, 200, 200), 0.45)
+    _put(canvas, _flags(reading), (8, 2 * HEIGHT + 46), (200, 200, 200), 0.45)
+    return canvas
+
+
+def live_panel(mask, columns, rows, reading: Reading, box=None) -> np.ndarray:
+    """The live view's side panel (800 x 600 RGB): the silhouette and H above, V and the
+    rules' reading below (the frame itself is the live view)."""
+    canvas = np.zeros((2 * HEIGHT, 2 * WIDTH, 3), np.uint8)
+    canvas[:HEIGHT, :WIDTH] = _silhouette_image(mask, box)
+    canvas[:HEIGHT, WIDTH:] = _column_image(columns)
+    canvas[HEIGHT:, :WIDTH] = _row_image(rows)
+    lines = [f"movement.js: {reading.gesture}, {reading.position}"] + _flags(reading).split()
+    for i, line in enumerate(lines):
+        _put(canvas, line, (WIDTH + 12, HEIGHT + 34 + 30 * i), _WHITE, 0.7)
     return canvas

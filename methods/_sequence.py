@@ -55,3 +55,17 @@ def probabilities(forward, x: np.ndarray, batch: int = 4096) -> np.ndarray:
     if len(x) == 0:
         return np.zeros((0, 0), np.float32)
     return np.concatenate([np.asarray(forward(x[i : i + batch])) for i in range(0, len(x), batch)])
+
+
+def keras_head(model, mean: np.ndarray, scale: np.ndarray, deltas: bool):
+    """:func:`prepare` followed by ``model`` as one Keras model (per-frame features in), for
+    export: the same arithmetic, as Keras operations."""
+    import keras
+
+    window = model.input_shape[1]
+    inputs = keras.Input((window, len(mean)))
+    x = (inputs - np.asarray(mean, np.float32)) / np.asarray(scale, np.float32)
+    if deltas:
+        diff = keras.ops.concatenate([keras.ops.zeros_like(x[:, :1]), x[:, 1:] - x[:, :-1]], 1)
+        x = keras.ops.concatenate([x, diff], axis=-1)
+    return keras.Model(inputs, model(x))

@@ -56,6 +56,13 @@ class _Classic(FeatureMethod):
         box = mv.bounding_box(columns, rows) if self.shows_box else None
         return mv.render(frame, mask, columns, rows, reading, text, box)
 
+    def live_view(self, frame: np.ndarray, features: np.ndarray, background) -> dict:
+        """The silhouette and both histograms, as movement.js showed them, beside the view."""
+        columns, rows = split_histograms(features)
+        box = mv.bounding_box(columns, rows) if self.shows_box else None
+        mask = self.extractor.mask(frame, background)
+        return {"panel": mv.live_panel(mask, columns, rows, mv.rules(columns, rows), box)}
+
 
 class ClassicFaithful(_Classic):
     """movement.js's rules as written in 2013 (it learns nothing)."""

@@ -117,22 +117,9 @@ class MobileNetClassifier(FeatureMethod):
         self.positive_ = train.task.positive  # set: a sigmoid head for punch-vs-rest
         self.window_ = 1
         fit_part, val_part = head.split_subjects(train, self.validation_fraction, self.random_state)
-        x, y = head.training_set(
-            self,
-            fit_part,
-            augment=self.augment,
-            copies=self.copies,
-            augment_every=self.augment_every,
-            frame_every=self.frame_every,
-            seed=self.random_state,
-        )
+        x, y = head.training_set(self, fit_part)
         t = head.targets(y, self.classes_, self.positive_)
-        validation = None
-        if val_part is not None:
-            validation = (
-                self.features_of(val_part),
-                head.targets(val_part.y, self.classes_, self.positive_),
-            )
+        validation = head.validation_set(self, val_part)
         binary = self.positive_ is not None
         epochs = self.binary_epochs if binary and self.binary_epochs else self.epochs
         if validation is None and self.validation_fraction > 0:  # too few subjects to hold out
@@ -152,21 +139,30 @@ class MobileNetClassifier(FeatureMethod):
             patience=self.patience,
         )
         self.n_train_ = len(x)
+        # with fine_tune_blocks, a copy of the backbone and the head tuned together on frames
+        self.tuned_model_ = head.fine_tune(self, fit_part) if self.fine_tune_blocks else None
+        return self._traced()
+
+    def _traced(self):
+        """Build the traced forward passes (after fit and after loading: they do not pickle)."""
         self.forward_ = head.traced_forward(self.model_)
-        self.tuned_forward_ = None  # set when the top blocks are fine-tuned on frames
-        if self.fine_tune_blocks:
-            self.tuned_forward_ = head.fine_tune(
-                self.backbone,
-                self.model_,
-                fit_part,
-                self.fine_tune_blocks,
-                epochs=self.fine_tune_epochs,
-                every=max(1, self.frame_every),
-                loss=self.loss,
-                seed=self.random_state,
-                balanced=self.balanced,
-            )
+        tuned = self.tuned_model_
+        self.tuned_forward_ = tuned if tuned is None else head.frames_forward(tuned)
         return self
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        return {k: v for k, v in state.items() if k not in ("forward_", "tuned_forward_")}
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "model_" in state:
+            self._traced()
+
+    def keras_head(self):
+        """The dense head (None when fine-tuned: no frozen backbone feeds it any more)."""
+        if self.tuned_model_ is None:
+            return head.probability_head(self.model_, self.classes_, self.positive_)
 
     def _expand(self, out: np.ndarray) -> np.ndarray:
         """A sigmoid head's output as the probabilities of both classes."""

@@ -34,7 +34,7 @@ from sklearn.model_selection import GroupShuffleSplit
 from harness.api import FeatureMethod, PersonCrop, Samples, WholeFrame
 
 from ._mobilenet_head import traced_forward
-from ._sequence import build_lstm, prepare, probabilities
+from ._sequence import build_lstm, keras_head, prepare, probabilities
 
 
 class MobileNetLSTM(FeatureMethod):
@@ -154,6 +154,10 @@ class MobileNetLSTM(FeatureMethod):
         if getattr(self, "_forward", None) is None:
             self._forward = traced_forward(self.model_)
         return probabilities(self._forward, prepare(features, self.mean_, self.scale_, self.deltas))
+
+    def keras_head(self):
+        """Standardisation, frame differences and the LSTM as one Keras model."""
+        return keras_head(self.model_, self.mean_, self.scale_, self.deltas)
 
     def __getstate__(self):
         state = dict(self.__dict__)

@@ -13,9 +13,10 @@ loop that joins them::
   mp4v in ``.mp4``); :class:`~harness.live.video.Window` shows frames, and never touches
   OpenCV's GUI when headless (``--no-window``, or no display:
   :func:`~harness.live.video.display_available`).
-- The method's stream (the engine's coming ``stream()`` API) turns each frame into class
+- The method's stream (:meth:`harness.method.Method.stream`) turns each frame into class
   probabilities (or a hard label) over the task's classes, plus what it can draw:
-  keypoints for pose methods, a panel image (silhouette, histograms) for the classic one.
+  keypoints for pose methods, a panel image (silhouette, histograms) for the classic one
+  (:meth:`harness.method.Method.live_view`, through ``stream.view(frame)``).
 - :mod:`harness.live.events`: :class:`~harness.live.events.MoveDebouncer` smooths the
   probabilities and emits debounced ``start``/``end`` events (defaults checked for 15 fps);
   :class:`~harness.live.events.EventWriter` writes them as JSON lines (``--events FILE``
@@ -30,28 +31,7 @@ loop that joins them::
   probability bars, FPS and latency, a skeleton (``COCO_17_EDGES``,
   ``BLAZEPOSE_33_EDGES``, ``HARNESS_15_EDGES``) and the method's panel beside or below.
 
-How the lead may assemble it (``stream.step`` and its fields stand for the method API)::
-
-    with open_source(camera=args.camera, path=args.source) as source, \\
-            EventWriter(args.events) as writer, \\
-            KeyPresser(load_key_map(args.keys, model.classes) if args.keys else {}) as keys, \\
-            VideoWriter(args.out, source.fps) as video, \\
-            Window(headless=args.no_window or not display_available()) as window:
-        debouncer = MoveDebouncer(model.classes, fps=source.fps)
-        for frame in source:
-            started = time.perf_counter()
-            out = stream.step(frame.rgb)
-            events = debouncer.update(out.probabilities, t=frame.t)
-            writer.write(events)
-            keys.handle(events)
-            latency_ms = (time.perf_counter() - started) * 1e3
-            shown = annotate(frame.rgb, move=debouncer.active,
-                             probabilities=debouncer.probabilities(), fps=fps_meter(),
-                             latency_ms=latency_ms, keypoints=out.keypoints, panel=out.panel)
-            video.write(shown)
-            if not window.show(shown):
-                break
-        final = debouncer.finish()
-        writer.write(final)
-        keys.handle(final)
+The loop that joins them is :mod:`harness.live.app` (``python -m harness live``), with
+:mod:`harness.live.scene` (the empty scene read after a countdown, for methods that
+subtract it) and :mod:`harness.live.score` (events scored against a take's labels).
 """
