@@ -44,7 +44,7 @@ from harness.labels import (
 from harness.method import FeatureMethod, Method, Preset
 from harness.recording import Recording, as_frame_batch
 from harness.samples import DEFAULT_WINDOW, Samples
-from harness.stream import Stream, align_proba, one_hot
+from harness.stream import FeatureStream, Stream, align_proba, one_hot
 from harness.synth import SWEEPABLE as SYNTH_SWEEPABLE
 from harness.synth import VARIANTS as SYNTH_VARIANTS
 from harness.synth import levels as synth_levels
@@ -88,6 +88,7 @@ __all__ = [
     "Dataset",
     "Extractor",
     "FeatureMethod",
+    "FeatureStream",
     "Layout",
     "Method",
     "MoveNetKeypoints",

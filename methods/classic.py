@@ -33,6 +33,7 @@ from sklearn.preprocessing import StandardScaler
 from harness.api import FeatureMethod, Silhouette, split_histograms, swap_side
 
 from . import _movement as mv
+from ._guard import Guard, GuardedStream
 
 
 class _Classic(FeatureMethod):
@@ -98,26 +99,15 @@ class ClassicFaithful(_Classic):
         return self.task_.map_labels(self._fine(c, r) for c, r in zip(columns, rows, strict=True))
 
     def predict_stream(self, samples) -> np.ndarray:
-        """Labels of a take played live, with movement.js's guards.
-
-        movement.js samples the camera ``stream_fps`` times a second (5; None = every
-        frame), skips its first processed frame, and reports only after 48 consecutive
-        processed frames whose silhouette stays under 79,680 px. Its callbacks fire on
-        changes, so the game keeps the last reported gesture: every frame carries the
-        last report, ``"stand"`` before the first.
-        """
+        """Labels of a take played live, through movement.js's warm-up guard (``_guard.py``)."""
         recording = samples.recordings[int(samples.rec[0])]
-        step = 1 if not self.stream_fps else max(1, round(recording.fps / self.stream_fps))
-        columns, rows = split_histograms(self.features_of(samples))
-        labels = np.empty(len(samples), dtype=object)
-        current, quiet = "stand", 0
-        for i, t in enumerate(samples.end):
-            if t % step == 0 and t > 0:  # movement.js only primes on its first frame
-                quiet = quiet + 1 if columns[i].sum() <= mv.MOTION_LIMIT else 0
-                if quiet >= mv.QUIET_FRAMES:
-                    current = self._fine(columns[i], rows[i])
-            labels[i] = current
+        guard = Guard(self._fine, recording.fps, self.stream_fps)
+        features = self.features_of(samples)
+        labels = [guard.update(int(t), f) for t, f in zip(samples.end, features, strict=True)]
         return self.task_.map_labels(labels)
+
+    def stream(self, task, window: int = 1, background=None):
+        return GuardedStream(self, task, window, background)
 
 
 class ClassicTuned(_Classic):

@@ -265,3 +265,15 @@ def test_explain_draws_frame_silhouette_histograms_and_decision():
     image = Faithful().fit(samples).explain(samples, 0)
     assert image.dtype == np.uint8 and image.shape == (660, 800, 3)
     assert image[:300, 400:].max() == 255  # the silhouette panel is not blank
+
+
+def test_the_live_stream_keeps_movement_js_guard_like_a_take_played_live():
+    recording = make_recording(("punch_right",) * 30 + ("stand",) * 10, repeat=5)
+    recording.fps = 15.0  # a webcam's rate, which the live stream assumes
+    method = Faithful()
+    take = stream(method, recording)
+    live = method.stream(get_task("posture"), background=recording.background)
+    pushed = [live.push(frame) for frame in recording.frames]
+    assert pushed == list(take)
+    assert pushed[: 48 * 3] == ["stand"] * (48 * 3)  # nothing reported before the guard
+    assert "punch_right" in pushed
