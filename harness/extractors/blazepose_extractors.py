@@ -57,16 +57,20 @@ def landmark_rows(result: PoseResult) -> np.ndarray:
     return rows
 
 
+def person_mask(result: PoseResult, frame_shape, threshold: float) -> np.ndarray:
+    """The player's mask in movement.js's 400 x 300 frame: uint8 (300, 400), 1 where the
+    person probability is above ``threshold`` (all 0 when no pose was found)."""
+    if not result.found:
+        return np.zeros((HEIGHT, WIDTH), np.uint8)
+    size = (WIDTH, HEIGHT)
+    probability = segmentation_to_frame(result.segmentation, result.roi, frame_shape, size)
+    return (probability > threshold).astype(np.uint8)
+
+
 def mask_histograms(result: PoseResult, frame_shape, threshold: float) -> np.ndarray:
-    """uint16 (700,): column and row histograms of the person mask at 400 x 300."""
-    out = np.zeros(WIDTH + HEIGHT, np.uint16)
-    if result.found:
-        probability = segmentation_to_frame(
-            result.segmentation, result.roi, frame_shape, (WIDTH, HEIGHT)
-        )
-        columns, rows = histograms((probability > threshold).astype(np.uint8))
-        out[:WIDTH], out[WIDTH:] = columns, rows
-    return out
+    """uint16 (700,): column and row histograms of :func:`person_mask`."""
+    columns, rows = histograms(person_mask(result, frame_shape, threshold))
+    return np.concatenate([columns, rows]).astype(np.uint16)
 
 
 def mirror_landmarks(features: np.ndarray, width: int) -> np.ndarray:
@@ -192,11 +196,8 @@ class BlazePoseMask(_Tracking):
         """The columns run the other way; the rows stay."""
         return np.concatenate([features[..., :WIDTH][..., ::-1], features[..., WIDTH:]], -1)
 
-    def mask(self, frame: np.ndarray, result: PoseResult) -> np.ndarray:
-        """The 400 x 300 silhouette of one frame's result (for explanations)."""
-        if not result.found:
-            return np.zeros((HEIGHT, WIDTH), np.uint8)
-        probability = segmentation_to_frame(
-            result.segmentation, result.roi, frame.shape, (WIDTH, HEIGHT)
-        )
-        return (probability > self.threshold).astype(np.uint8)
+    def mask(self, frame: np.ndarray, background: np.ndarray | None = None) -> np.ndarray:
+        """The 400 x 300 silhouette of one frame, found afresh (for explanations; the
+        ``background`` is not used, it is there to match :meth:`Silhouette.mask`)."""
+        result = self._tracker(segmentation=True).process(frame)
+        return person_mask(result, frame.shape, self.threshold)
