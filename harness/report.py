@@ -61,6 +61,24 @@ def ranked(results: dict) -> dict[tuple[str, str], list[dict]]:
     )
 
 
+def empty_scene_note(info: dict, results: dict) -> str:
+    """How many of a dataset's recordings had a real empty-scene frame, and who uses one.
+
+    ``info`` is one entry of ``results["datasets"]``; '' when the run did not count them.
+    """
+    if info.get("with_background") is None:
+        return ""
+    note = (
+        f"{info['with_background']} of {info.get('recordings')} recordings had a real "
+        "empty-scene frame; for the others, a method that uses one estimates it from the "
+        "take's first frames"
+    )
+    users = results.get("uses_background")
+    if users is not None:
+        note += f" (methods that use it: {', '.join(users) or 'none'})"
+    return note + "."
+
+
 def summary_markdown(results: dict) -> str:
     config = results.get("config", {})
     lines = ["# Posture and action harness: results", ""]
@@ -85,6 +103,9 @@ def summary_markdown(results: dict) -> str:
             f"{info.get('recordings')} recordings, {info.get('frames')} frames, "
             f"{len(info.get('subjects', []))} subjects, {info.get('folds')} folds."
         )
+        note = empty_scene_note(info, results)
+        if note:
+            lines.append(f"  {note}")
     lines.append("")
     if results.get("unavailable"):
         lines += ["Methods not run:", ""]
@@ -316,6 +337,7 @@ def render(run_dir: Path) -> tuple[Path, Path]:
         tables=ranked(results),
         fmt=_fmt,
         interval=_interval,
+        empty_scene_note=empty_scene_note,
         leaky=[d["label"] for d in results.get("datasets", []) if d.get("leaky_split")],
         unavailable={u["method"] for u in results.get("unavailable", [])},
         macro_f1=figure_macro_f1(results),

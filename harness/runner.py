@@ -83,6 +83,7 @@ def dataset_facts(config: RunConfig, dataset, recordings) -> dict:
         "label": dataset.label,
         "recordings": len(recordings),
         "frames": int(sum(len(r) for r in recordings)),
+        "with_background": sum(r.background is not None for r in recordings),
         "subjects": sorted({r.subject for r in recordings}),
         "leaky_split": not dataset.subjects_known,
         "folds": len(subject_folds([r.subject for r in recordings], config.folds, config.seed)),
