@@ -24,7 +24,7 @@ held-out subjects; ``python -m harness run --methods blazepose,blazepose-image,
 blazepose-world,blazepose-seq --tasks punch-kick-other,action --weights-dir
 ../shared/weights``): punch-kick-other 0.995 (both), 0.997 (image), 0.994 (world), all
 within each other's 95 % intervals (movenet-pose 0.950 on the same folds); action from
-the last frame 0.945 / 0.949 / 0.942, and ``blazepose-seq`` 0.998. Image and world
+the last frame 0.945 / 0.949 / 0.942, and ``blazepose-seq`` 0.994. Image and world
 landmarks tie on mk-synth, whose camera always faces the performer; the world features
 are there for cameras that do not. The harness's latency probe times a *fresh* take per
 call (detector and landmark model); a game tracks, and pays the landmark model alone:
