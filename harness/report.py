@@ -68,8 +68,9 @@ def empty_scene_note(info: dict, results: dict) -> str:
     """
     if info.get("with_background") is None:
         return ""
-    note = f"{info['with_background']} of {info.get('recordings')} recordings had a real empty-scene frame"
-    if info["with_background"] != info.get("recordings"):
+    count, total = info["with_background"], info.get("recordings")
+    note = f"{count} of {total} recordings had a real empty-scene frame"
+    if count != total:
         note += "; for the others, a method that uses one estimates it from the take's first frames"
     users = results.get("uses_background")
     if users is not None:
