@@ -16,6 +16,8 @@ from harness.augment import RECIPES as AUGMENTATION_RECIPES
 from harness.augment import augment
 from harness.dataset import Dataset
 from harness.extractors import (
+    BlazePoseLandmarks,
+    BlazePoseMask,
     Extractor,
     MoveNetKeypoints,
     PersonCrop,
@@ -25,6 +27,7 @@ from harness.extractors import (
     mirrored_view,
 )
 from harness.extractors.backbones import BACKBONES, get_spec, load_backbone, resize
+from harness.extractors.blazepose.landmarks import LANDMARK_NAMES as BLAZEPOSE_LANDMARKS
 from harness.extractors.movenet import COCO_KEYPOINTS
 from harness.extractors.runtime import import_tensorflow
 from harness.extractors.silhouette import HEIGHT as _SILHOUETTE_HEIGHT
@@ -41,6 +44,7 @@ from harness.labels import (
     swap_side,
     swap_sides,
 )
+from harness.live.overlay import BLAZEPOSE_33_EDGES, COCO_17_EDGES, draw_skeleton
 from harness.method import FeatureMethod, Method, Preset
 from harness.recording import Recording, as_frame_batch
 from harness.samples import DEFAULT_WINDOW, Samples
@@ -75,7 +79,10 @@ __all__ = [
     "ACTION_LABELS",
     "AUGMENTATION_RECIPES",
     "BACKBONES",
+    "BLAZEPOSE_33_EDGES",
+    "BLAZEPOSE_LANDMARKS",
     "COARSE_LABELS",
+    "COCO_17_EDGES",
     "COCO_KEYPOINTS",
     "DEFAULT_WINDOW",
     "FINE_LABELS",
@@ -85,6 +92,8 @@ __all__ = [
     "SYNTH_SWEEPABLE",
     "SYNTH_VARIANTS",
     "TASKS",
+    "BlazePoseLandmarks",
+    "BlazePoseMask",
     "Dataset",
     "Extractor",
     "FeatureMethod",
@@ -108,6 +117,7 @@ __all__ = [
     "augmented_features",
     "cached_images",
     "cached_video",
+    "draw_skeleton",
     "capped_size",
     "fine_label",
     "fit_frame",

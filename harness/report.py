@@ -51,6 +51,23 @@ LEAK_NOTE = (
 )
 
 
+def empty_scene_note(info: dict, results: dict) -> str:
+    """How many of a dataset's recordings had a real empty-scene frame, and who uses one.
+
+    ``info`` is one entry of ``results["datasets"]``; '' when the run did not count them.
+    """
+    if info.get("with_background") is None:
+        return ""
+    count, total = info["with_background"], info.get("recordings")
+    note = f"{count} of {total} recordings had a real empty-scene frame"
+    if count != total:
+        note += "; for the others, a method that uses one estimates it from the take's first frames"
+    users = results.get("uses_background")
+    if users is not None:
+        note += f" (methods that use it: {', '.join(users) or 'none'})"
+    return note + "."
+
+
 def summary_markdown(results: dict) -> str:
     lines = ["# Posture and action harness: results", ""]
     lines += _header_lines(results)
@@ -99,6 +116,9 @@ def _header_lines(results: dict) -> list[str]:
             f"{info.get('recordings')} recordings, {info.get('frames')} frames, "
             f"{len(info.get('subjects', []))} subjects, {info.get('folds')} folds."
         )
+        note = empty_scene_note(info, results)
+        if note:
+            lines.append(f"  {note}")
     lines.append("")
     if results.get("unavailable"):
         lines += ["Methods not run:", ""]
@@ -236,6 +256,7 @@ def render(run_dir: Path) -> tuple[Path, Path]:
         name=display_name,
         is_leaky=is_leaky,
         leak_note=LEAK_NOTE if any(is_leaky(e) for e in results.get("aggregates", [])) else "",
+        empty_scene_note=empty_scene_note,
         leaky=[d["label"] for d in results.get("datasets", []) if d.get("leaky_split")],
         unavailable={u["method"] for u in results.get("unavailable", [])},
         macro_f1=_figure(figures.figure_macro_f1, results),

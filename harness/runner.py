@@ -82,6 +82,9 @@ def run_header(config: RunConfig, methods) -> dict:
             for p in methods
             if not p.available
         ],
+        "uses_background": sorted(
+            p.name for p in methods if p.available and p.create().uses_background()
+        ),
     }
 
 
@@ -90,6 +93,7 @@ def dataset_facts(config: RunConfig, dataset, recordings) -> dict:
         "label": dataset.label,
         "recordings": len(recordings),
         "frames": int(sum(len(r) for r in recordings)),
+        "with_background": sum(r.background is not None for r in recordings),
         "subjects": sorted({r.subject for r in recordings}),
         "leaky_split": not dataset.subjects_known,
         "folds": len(subject_folds([r.subject for r in recordings], config.folds, config.seed)),

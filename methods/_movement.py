@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from harness.api import SILHOUETTE_SIZE
+from harness.api import SILHOUETTE_SIZE, BlazePoseMask, Silhouette
 
 WIDTH, HEIGHT = SILHOUETTE_SIZE
 MOTION_LIMIT = 79_680  # silhouettes larger than this reset the quiet-frame counter
@@ -77,6 +77,16 @@ class Reading:
     limb_down: bool
     gesture: str
     position: str
+
+
+def silhouette_extractor(silhouette: str, background: str, background_frames: int):
+    """The extractor of the silhouette histograms: ``"difference"`` (movement.js's, against
+    the empty scene) or ``"mask"`` (BlazePose's learned person mask, no empty scene)."""
+    if silhouette == "mask":
+        return BlazePoseMask()
+    if silhouette != "difference":
+        raise ValueError(f"classic: silhouette must be 'difference' or 'mask', not {silhouette!r}")
+    return Silhouette(background, background_frames)
 
 
 def rules(columns: np.ndarray, rows: np.ndarray) -> Reading:

@@ -26,24 +26,21 @@ of kick windows. ``classifier="knn"`` (MediaPipe's choice) gave posture 0.89 and
 from __future__ import annotations
 
 import numpy as np
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.neighbors import KNeighborsClassifier
-from sklearn.neural_network import MLPClassifier
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
-from harness.api import FeatureMethod, MoveNetKeypoints, Samples
+from harness.api import COCO_17_EDGES, MoveNetKeypoints
 
 from ._pose_features import pose_features, with_deltas
+from ._pose_head import PoseHead
 
 
-class MoveNetPose(FeatureMethod):
+class MoveNetPose(PoseHead):
     """MoveNet keypoints of one frame -> pose features -> MLP."""
 
     name = "movenet-pose"
     tasks = ("punch-binary", "punch-kick-other", "posture")
     description = "MoveNet Lightning keypoints -> normalised pose features -> MLP"
     extractor = MoveNetKeypoints()
+    _edges = COCO_17_EDGES
 
     def __init__(
         self,
@@ -65,40 +62,8 @@ class MoveNetPose(FeatureMethod):
     def _rows(self, keypoints: np.ndarray) -> np.ndarray:
         return pose_features(keypoints)
 
-    def _classifier(self):
-        if self.classifier == "knn":  # MediaPipe's pose classifier: nearest stored poses
-            knn = KNeighborsClassifier(n_neighbors=10, weights="distance")
-            return make_pipeline(StandardScaler(), knn)
-        if self.classifier == "hgb":
-            return HistGradientBoostingClassifier(
-                max_iter=200, early_stopping=True, random_state=self.random_state
-            )
-        if self.classifier != "mlp":
-            raise ValueError(
-                f"{self.name}: classifier must be 'mlp', 'knn' or 'hgb', not {self.classifier!r}"
-            )
-        mlp = MLPClassifier(
-            hidden_layer_sizes=tuple(self.hidden),
-            alpha=self.alpha,
-            max_iter=self.max_iter,
-            early_stopping=True,
-            n_iter_no_change=8,
-            random_state=self.random_state,
-        )
-        return make_pipeline(StandardScaler(), mlp)
-
-    def fit(self, train: Samples):
-        self.window_ = train.window
-        keypoints, y, _ = self.training_data(train, self.mirror)
-        self.model_ = self._classifier().fit(self._rows(keypoints), y)
-        self.classes_ = self.model_.classes_
-        return self
-
-    def predict_features(self, keypoints: np.ndarray) -> np.ndarray:
-        return self.model_.predict(self._rows(keypoints))
-
-    def proba_of_features(self, keypoints: np.ndarray) -> np.ndarray:
-        return self.model_.predict_proba(self._rows(keypoints))
+    def _keypoints(self, keypoints: np.ndarray) -> np.ndarray:
+        return keypoints
 
 
 class MoveNetPoseSeq(MoveNetPose):
@@ -111,8 +76,3 @@ class MoveNetPoseSeq(MoveNetPose):
 
     def _rows(self, keypoints: np.ndarray) -> np.ndarray:
         return with_deltas(pose_features(keypoints))
-
-    def fit(self, train: Samples):
-        if train.window < 2:
-            raise ValueError(f"{self.name} needs windows of 2+ frames, got {train.window}")
-        return super().fit(train)

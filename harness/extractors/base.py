@@ -11,10 +11,14 @@ method would otherwise write again:
 - the raw-pixel path: inside :func:`harness.cache.bypassed` (the latency probe) nothing is
   looked up, the features are computed from exactly the frames asked for;
 - mirrored training data (``mirrored=True``), exact and free where the features allow it;
-- live use, one frame at a time (:meth:`Extractor.live`).
+- live use, one frame at a time (:meth:`Extractor.live`);
+- trackers (``stateful = True``): an extractor whose features of a frame depend on the
+  frames before it (it follows the player, or keeps a crop from frame to frame) is given
+  whole takes in order, never loose frames (see :meth:`Extractor.embed_take`).
 
 A new extractor is a small frozen dataclass: its parameters as fields, ``kind``,
-``shape``, and :meth:`Extractor.embed`; optionally :meth:`Extractor.mirror`.
+``shape``, and :meth:`Extractor.embed` (or, for a tracker, :meth:`Extractor.track`);
+optionally :meth:`Extractor.mirror`.
 """
 
 from __future__ import annotations
@@ -35,6 +39,9 @@ from harness import weights as weights_resolver
 from harness.labels import swap_sides
 from harness.recording import Recording
 from harness.stages import stage
+
+#: Frame rate a tracker assumes when none is known (a live camera; a take's own rate wins).
+DEFAULT_FPS = 15.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,12 +64,20 @@ class Extractor:
         True if :meth:`embed` uses the empty scene (given, or estimated from the take's
         first ``background_frames`` frames with ``background``, fields of the extractor).
     stateful : ClassVar[bool]
-        True if :meth:`embed` carries state from frame to frame (tracking): windows are
-        then embedded one at a time, never concatenated.
+        True if the features of a frame depend on the frames before it (tracking). Such an
+        extractor defines :meth:`track` (a fresh tracker for one take: call it on each
+        frame in order) and optionally :meth:`embed_take` (a whole take at once, e.g. to
+        batch a backbone); its :meth:`embed` treats the frames as one take from its start.
+        A recording is embedded as one take; the raw-pixel path tracks through each run of
+        consecutive frames asked for, from the run's first frame (a lone window is a take
+        of its own; every window of a take is the take, as a live stream sees it); and
+        :meth:`live` keeps one tracker per stream.
     dtype : ClassVar
         The stored dtype (float32 by default).
     chunk : ClassVar[int]
         Frames per :meth:`embed` call when a whole recording is extracted.
+    track(background, fps) -> (frame -> features)
+        Stateful extractors: a new tracker for one take; ``fps`` is the take's frame rate.
     requirements() / weights() : the modules and weights files it needs.
     mirror(features, width) : the features of the mirrored frames, computed from the
         features (None if that is not exact: the mirrored frames are then embedded).
@@ -81,7 +96,30 @@ class Extractor:
         raise NotImplementedError
 
     def embed(self, frames: np.ndarray, background: np.ndarray | None) -> np.ndarray:
+        if self.stateful:  # consecutive frames of one take, from its start
+            return self.embed_take(frames, background, DEFAULT_FPS)
         raise NotImplementedError  # pragma: no cover - the contract
+
+    def track(
+        self, background: np.ndarray | None, fps: float
+    ) -> Callable[[np.ndarray], np.ndarray]:
+        """Stateful extractors: a fresh tracker for one take, ``frame (H, W, 3) -> features``.
+
+        Called on every frame of the take in order; ``fps`` is the take's frame rate (for
+        time-based filters). The features must equal :meth:`embed_take`'s, frame by frame.
+        """
+        raise NotImplementedError  # pragma: no cover - the contract of stateful extractors
+
+    def embed_take(
+        self, frames: np.ndarray, background: np.ndarray | None, fps: float
+    ) -> np.ndarray:
+        """Stateful extractors: features of consecutive frames (T, H, W, 3) of one take, from
+        its start. Default: one :meth:`track` over them; override to batch the work."""
+        step = self.track(background, fps)
+        out = np.empty((len(frames), *self.shape), self.dtype)
+        for index, frame in enumerate(frames):
+            out[index] = step(np.asarray(frame))
+        return out
 
     def mirror(self, features: np.ndarray, width: int) -> np.ndarray | None:
         """Features of the horizontally mirrored frames, or None when not derivable."""
@@ -142,6 +180,9 @@ class Extractor:
     # -- whole recordings -----------------------------------------------------------------
     def _compute(self, recording: Recording) -> np.ndarray:
         background = self.background_of(recording)
+        if self.stateful:  # the whole take in order: the tracker must see every frame
+            features = self.embed_take(recording.frames, background, recording.fps)
+            return np.asarray(features).astype(self.dtype, copy=False)
         parts = [
             np.asarray(self.embed(np.asarray(recording.frames[i : i + self.chunk]), background))
             for i in range(0, len(recording), self.chunk)
@@ -213,12 +254,28 @@ class Extractor:
             recording = samples.recordings[r]
             background = self.background_of(recording)
             at = np.flatnonzero(samples.rec == r)
+            if self.stateful:
+                self._track_runs(recording, samples.end[at], samples.window, background, out, at)
+                continue
             clips = np.stack([samples.clip(i) for i in at])  # (n, window, H, W, 3)
-            if self.stateful:  # each window is its own short take
-                out[at] = np.stack([self.embed(clip, background) for clip in clips])
-            else:  # one batched call: what a game batching inputs would do
-                flat = self.embed(clips.reshape(-1, *clips.shape[2:]), background)
-                out[at] = np.asarray(flat).reshape(len(at), samples.window, *self.shape)
+            # one batched call: what a game batching inputs would do
+            flat = self.embed(clips.reshape(-1, *clips.shape[2:]), background)
+            out[at] = np.asarray(flat).reshape(len(at), samples.window, *self.shape)
+
+    def _track_runs(self, recording, ends, window, background, out, at) -> None:
+        """Stateful extractors: one tracker through each run of consecutive frames that the
+        windows ending at ``ends`` cover (from the run's first frame); windows gathered."""
+        starts = ends - window + 1
+        order = np.argsort(starts, kind="stable")
+        reach = np.maximum.accumulate(ends[order])  # the last frame covered so far
+        gaps = np.flatnonzero(starts[order][1:] > reach[:-1] + 1) + 1
+        for run in np.split(order, gaps):
+            first, last = int(starts[run].min()), int(ends[run].max())
+            frames = np.asarray(recording.frames[first : last + 1])
+            features = self.embed_take(frames, background, recording.fps)
+            for k in run:
+                clip = features[starts[k] - first : ends[k] - first + 1]
+                out[at[k]] = clip[0] if window == 1 else clip
 
     def _mirror_by_width(self, features: np.ndarray, widths: np.ndarray) -> np.ndarray | None:
         out = np.empty_like(features)
@@ -231,13 +288,19 @@ class Extractor:
         return out
 
     # -- live -----------------------------------------------------------------------------
-    def live(self, background: np.ndarray | None = None) -> Callable[[np.ndarray], np.ndarray]:
+    def live(
+        self, background: np.ndarray | None = None, fps: float = DEFAULT_FPS
+    ) -> Callable[[np.ndarray], np.ndarray]:
         """A function ``frame (H, W, 3) -> features (*shape)`` for a camera, frame by frame.
 
-        ``background``: the scene taken at start-up, for extractors that need one.
+        ``background``: the scene taken at start-up, for extractors that need one. A
+        stateful extractor gets one tracker for the stream (``fps``: the camera's rate).
         """
         if self.needs_background and background is None:
             raise ValueError(f"{self.kind} needs the empty scene: pass the start-up frame")
+        if self.stateful:
+            step = self.track(background, fps)
+            return lambda frame: np.asarray(step(np.asarray(frame)), self.dtype)
         return lambda frame: np.asarray(self.embed(np.asarray(frame)[None], background))[0]
 
 

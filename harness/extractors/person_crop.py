@@ -8,12 +8,18 @@ full with a linear probe on held-out subjects, frame-level action macro-F1 went 
 
 Recipe per frame:
 
-1. The performer's box from the difference to the empty scene (the recording's background
-   frame, or its temporal median estimate when the source has none, as a game would take
-   at start-up), widened to the backbone input's aspect, centred on the performer.
-2. The crop, resized to the backbone's input, and its mirror image are embedded:
-   ``[f(crop) + f(mirror), f(crop) - f(mirror)]``, the symmetric part (the posture) and the
-   antisymmetric part (which side it is on).
+1. The people in view: the foreground (the difference to the empty scene: the recording's
+   background frame, or its temporal median estimate when the source has none, as a game
+   would take at start-up), cleaned, split into connected components; components whose
+   columns overlap (a body cut in pieces by clothes the colour of the wall) are one
+   person; specks are dropped.
+2. The player among them by :func:`harness.player.pick_player` (largest and most central
+   at the start of a take, then the one overlapping the player's last box), so the crop
+   follows the same person all through a take: this extractor is stateful.
+3. Their box widened to the backbone input's aspect, centred on them; the crop, resized to
+   the backbone's input, and its mirror image are embedded:
+   ``[f(crop) + f(mirror), f(crop) - f(mirror)]``, the symmetric part (the posture) and
+   the antisymmetric part (which side it is on).
 
 A mirrored take's features are then exact without recomputing: ``[s, -a]``.
 """
@@ -27,24 +33,65 @@ import numpy as np
 
 from harness.extractors.backbones import get_spec, load_backbone
 from harness.extractors.base import Extractor
+from harness.player import pick_player
 
 #: Foreground threshold on the largest per-channel difference to the empty scene.
 THRESHOLD = 40
 #: The box is the foreground's box enlarged by this factor (limbs, soft edges).
 MARGIN = 1.15
+#: Pieces of foreground closer than this share of the frame height are joined first.
+JOIN = 1 / 24
+#: Components joined this way with fewer pixels than this share of the frame are specks.
+MIN_SHARE = 0.002
+#: Two components whose column ranges overlap by this share of the narrower are one person.
+SAME_COLUMNS = 0.5
 
 
-def person_box(frame: np.ndarray, background: np.ndarray, aspect: float) -> tuple[int, ...]:
-    """(top, bottom, left, right) of a box of width/height ``aspect`` around the performer."""
+def foreground(frame: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """uint8 (H, W) mask: 1 where the frame differs from the empty scene, specks removed."""
     diff = cv2.absdiff(frame, background).max(axis=-1)
-    mask = cv2.morphologyEx(
-        (diff > THRESHOLD).astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)
-    )
-    points = cv2.findNonZero(mask)
-    height, width = frame.shape[:2]
-    if points is None or len(points) < 30:  # nobody in view: the whole frame
-        return 0, height, 0, width
-    x, y, w, h = cv2.boundingRect(points)
+    mask = (diff > THRESHOLD).astype(np.uint8)
+    return cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+
+
+def _merge_columns(boxes: list[list[float]]) -> list[list[float]]:
+    """Join boxes whose column ranges overlap by :data:`SAME_COLUMNS` of the narrower."""
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(boxes)):
+            for j in range(i + 1, len(boxes)):
+                a, b = boxes[i], boxes[j]
+                overlap = min(a[2], b[2]) - max(a[0], b[0])
+                if overlap >= SAME_COLUMNS * min(a[2] - a[0], b[2] - b[0]):
+                    boxes[i] = [min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])]
+                    del boxes[j]
+                    merged = True
+                    break
+            if merged:
+                break
+    return boxes
+
+
+def people_boxes(mask: np.ndarray) -> np.ndarray:
+    """(N, 4) ``(x0, y0, x1, y1)`` boxes of the people in a foreground mask (see module)."""
+    height, width = mask.shape
+    reach = max(3, int(round(height * JOIN)) | 1)
+    joined = cv2.dilate(mask, np.ones((reach, reach), np.uint8))
+    count, labels = cv2.connectedComponents(joined)
+    ys, xs = np.nonzero(mask)
+    owner = labels[ys, xs]  # which joined piece each foreground pixel is in
+    boxes = []
+    for label in range(1, count):
+        mine = owner == label
+        if mine.sum() >= MIN_SHARE * height * width:
+            boxes.append([xs[mine].min(), ys[mine].min(), xs[mine].max() + 1, ys[mine].max() + 1])
+    return np.asarray(_merge_columns(boxes), np.float64).reshape(-1, 4)
+
+
+def widened(box: np.ndarray, aspect: float) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right) of a box of width/height ``aspect`` around ``box``."""
+    x, y, w, h = box[0], box[1], box[2] - box[0], box[3] - box[1]
     box_h = max(h * MARGIN + 8, (w * MARGIN + 8) / aspect)
     box_w = box_h * aspect
     cy, cx = y + h / 2, x + w / 2
@@ -56,10 +103,31 @@ def person_box(frame: np.ndarray, background: np.ndarray, aspect: float) -> tupl
     )
 
 
-def person_crop(frame: np.ndarray, background: np.ndarray, size: tuple[int, int]):
-    """The performer's crop resized to ``size`` = (height, width); edges replicated."""
-    top, bottom, left, right = person_box(frame, background, size[1] / size[0])
+class PlayerFinder:
+    """The player's box frame after frame in one take (the player rule, then followed)."""
+
+    def __init__(self, background: np.ndarray):
+        self.background = background
+        self.previous: np.ndarray | None = None
+
+    def __call__(self, frame: np.ndarray) -> np.ndarray | None:
+        """The player's foreground box in ``frame``, or None when nobody is in view."""
+        boxes = people_boxes(foreground(frame, self.background))
+        chosen = pick_player(boxes, frame.shape[:2], previous=self.previous)
+        if chosen is None:  # nobody in view; the last box stays for when they come back
+            return None
+        self.previous = boxes[chosen]
+        return self.previous
+
+
+def person_crop(frame: np.ndarray, box: np.ndarray | None, size: tuple[int, int]):
+    """The crop around ``box`` (None: the whole frame) resized to ``size`` = (height, width),
+    widened to its aspect; edges replicated."""
     height, width = frame.shape[:2]
+    if box is None:
+        top, bottom, left, right = 0, height, 0, width
+    else:
+        top, bottom, left, right = widened(box, size[1] / size[0])
     pad = max(0, -top, -left, bottom - height, right - width)
     if pad:
         frame = cv2.copyMakeBorder(frame, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
@@ -73,6 +141,7 @@ class PersonCrop(Extractor):
 
     kind = "person-crop"
     needs_background = True
+    stateful = True
     backbone: str = "mobilenet-0.25@160x112"
 
     @property
@@ -85,14 +154,28 @@ class PersonCrop(Extractor):
     def weights(self) -> tuple[str, ...]:
         return (get_spec(self.backbone).weights,)
 
-    def embed(self, frames: np.ndarray, background: np.ndarray | None) -> np.ndarray:
-        net = load_backbone(self.backbone)
-        if len(frames) == 0:
+    def _embed_crops(self, crops: np.ndarray) -> np.ndarray:
+        if len(crops) == 0:
             return np.zeros((0, *self.shape), np.float32)
-        crops = np.stack([person_crop(f, background, net.input_size) for f in frames])
-        both = net.embed(np.concatenate([crops, crops[:, :, ::-1]]))
+        both = load_backbone(self.backbone).embed(np.concatenate([crops, crops[:, :, ::-1]]))
         direct, mirror = both[: len(crops)], both[len(crops) :]
         return np.concatenate([direct + mirror, direct - mirror], axis=1)
+
+    def embed_take(self, frames, background, fps) -> np.ndarray:
+        """The player followed through the take, then every crop embedded in batches."""
+        size = load_backbone(self.backbone).input_size
+        find = PlayerFinder(background)
+        crops = [person_crop(f, find(np.asarray(f)), size) for f in frames]
+        parts = [
+            self._embed_crops(np.stack(crops[i : i + self.chunk]))
+            for i in range(0, len(crops), self.chunk)
+        ]
+        return np.concatenate(parts) if parts else np.zeros((0, *self.shape), np.float32)
+
+    def track(self, background, fps):
+        size = load_backbone(self.backbone).input_size
+        find = PlayerFinder(background)
+        return lambda frame: self._embed_crops(person_crop(frame, find(frame), size)[None])[0]
 
     def mirror(self, features: np.ndarray, width: int) -> np.ndarray:
         """The antisymmetric half changes sign; the posture half stays."""

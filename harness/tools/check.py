@@ -87,7 +87,8 @@ class CheckReport:
                 f"{w}x{h} ({n})" for (w, h), n in sorted(self.sizes.items(), key=lambda x: -x[1])
             )
             note = (
-                f"; others are resized to {common[0]}x{common[1]} on loading"
+                f"; others are letterboxed to {common[0]}x{common[1]} on loading "
+                "(scaled to fit, aspect kept, padded with black: bodies are not stretched)"
                 if len(self.sizes) > 1
                 else ""
             )

@@ -218,11 +218,29 @@ def capped_size(size: tuple[int, int], max_side: int = MAX_SIDE) -> tuple[int, i
 
 
 def fit(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """``frame`` resized to ``size`` (width, height); unchanged if it already fits."""
-    if (frame.shape[1], frame.shape[0]) == tuple(size):
+    """``frame`` letterboxed to ``size`` (width, height): unchanged if it has that size,
+    else scaled to fit inside it with its aspect ratio kept, centred, the rest black.
+
+    Bodies keep their proportions (a 152x244 clip stretched to 428x312 would make every
+    performer squat and stout). A frame within a pixel of the aspect is simply resized.
+    """
+    width, height = (int(v) for v in size)
+    if (frame.shape[1], frame.shape[0]) == (width, height):
         return frame
-    shrinking = frame.shape[1] > size[0]
-    return cv2.resize(frame, size, interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
+    scale = min(width / frame.shape[1], height / frame.shape[0])
+    inner = (max(1, round(frame.shape[1] * scale)), max(1, round(frame.shape[0] * scale)))
+    if abs(inner[0] - width) <= 1 and abs(inner[1] - height) <= 1:
+        inner = (width, height)
+    method = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    resized = cv2.resize(frame, inner, interpolation=method)
+    if inner == (width, height):
+        return resized
+    out = np.zeros((height, width, *frame.shape[2:]), frame.dtype)
+    top, left = (height - inner[1]) // 2, (width - inner[0]) // 2
+    out[top : top + inner[1], left : left + inner[0]] = resized.reshape(
+        inner[1], inner[0], *frame.shape[2:]
+    )
+    return out
 
 
 @dataclass

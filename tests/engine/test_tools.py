@@ -88,7 +88,8 @@ def test_check_lists_every_problem_of_bad_folders(tmp_path):
     assert "hits/bob/broken.jpg: unreadable or corrupt image" in text
     assert "mystery: folder name 'mystery' is not a known class" in text
     assert "squats: empty class folder" in text
-    assert "40x30 (1); others are resized to 80x60" in text
+    assert "40x30 (1); others are letterboxed to 80x60" in text
+    assert "aspect kept" in text
     assert text.splitlines()[-1].startswith("NOT OK")
     assert tree_state(root) == before
 

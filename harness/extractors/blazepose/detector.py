@@ -15,6 +15,7 @@ direction from it is the body's "up"), 2 shoulder centre, 3 the same for the upp
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import cv2
@@ -191,3 +192,9 @@ class PoseDetector:
             points_px = (points * INPUT_SIZE - offset) / scale
             detections.append(Detection(score, box_px.reshape(4), points_px))
         return detections
+
+
+@functools.cache
+def load_detector(min_score: float = MIN_SCORE) -> PoseDetector:
+    """The person detector, loaded once per process (per score threshold) and shared."""
+    return PoseDetector(min_score)

@@ -15,6 +15,7 @@ rotation; the mask (sigmoid) warped back to the frame.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import cv2
@@ -73,16 +74,16 @@ class RawOutput:
     presence
         Pose presence probability.
     heatmap
-        (64, 64, 39) heatmap logits.
+        (64, 64, 39) heatmap logits (None when not fetched).
     segmentation
-        (256, 256) person segmentation logits.
+        (256, 256) person segmentation logits (None when not fetched).
     """
 
     landmarks: np.ndarray
     world: np.ndarray
     presence: float
-    heatmap: np.ndarray
-    segmentation: np.ndarray
+    heatmap: np.ndarray | None
+    segmentation: np.ndarray | None
 
 
 class LandmarkModel:
@@ -99,25 +100,36 @@ class LandmarkModel:
         out = output_indices(self.interpreter)
         self._outputs = [out[f"Identity{suffix}"] for suffix in ("", "_1", "_2", "_3", "_4")]
 
-    def run(self, image: np.ndarray) -> RawOutput:
-        """Outputs on one 256x256x3 RGB crop: uint8 (scaled to [0, 1] here) or float in [0, 1]."""
+    def run(self, image: np.ndarray, heatmap: bool = True, segmentation: bool = True) -> RawOutput:
+        """Outputs on one 256x256x3 RGB crop: uint8 (scaled to [0, 1] here) or float in [0, 1].
+
+        ``heatmap`` and ``segmentation``: fetch those outputs (None otherwise); they are the
+        large ones (640 kB and 256 kB a frame), so a caller that needs neither skips copying.
+        """
         if image.shape != (CROP_SIZE, CROP_SIZE, 3):
             raise ValueError(f"BlazePose landmarks: crop must be (256, 256, 3), got {image.shape}")
-        tensor = image.astype(np.float32)
         if image.dtype == np.uint8:
-            tensor *= 1.0 / 255.0
+            tensor = np.multiply(image, 1.0 / 255.0, dtype=np.float32)
+        else:
+            tensor = image.astype(np.float32)
         self.interpreter.set_tensor(self._input, tensor[None])
         self.interpreter.invoke()
-        landmarks, presence, segmentation, heatmap, world = (
-            self.interpreter.get_tensor(index) for index in self._outputs
-        )
+        landmarks, presence, mask, maps, world = self._outputs
+        get = self.interpreter.get_tensor
+        maps = get(maps) if heatmap else None
         return RawOutput(
-            landmarks=landmarks.reshape(_ALL, 5).astype(np.float64),
-            world=world.reshape(_ALL, 3).astype(np.float64),
-            presence=float(presence.reshape(())),
-            heatmap=heatmap.reshape(heatmap.shape[-3:]),
-            segmentation=segmentation.reshape(CROP_SIZE, CROP_SIZE),
+            landmarks=get(landmarks).reshape(_ALL, 5).astype(np.float64),
+            world=get(world).reshape(_ALL, 3).astype(np.float64),
+            presence=float(get(presence).reshape(())),
+            heatmap=None if maps is None else maps.reshape(maps.shape[-3:]),
+            segmentation=get(mask).reshape(CROP_SIZE, CROP_SIZE) if segmentation else None,
         )
+
+
+@functools.cache
+def load_landmark_model(complexity: str = "lite") -> LandmarkModel:
+    """The landmark model of ``complexity``, loaded once per process and shared by trackers."""
+    return LandmarkModel(complexity)
 
 
 def refine_with_heatmap(
@@ -183,6 +195,9 @@ class PoseResult:
         Whether the detector ran for this frame (False: the crop came from tracking).
     mask
         (H, W) float32 person probability, when asked for.
+    segmentation
+        (256, 256) the crop's person segmentation logits, when asked for (map them out of
+        the crop with :func:`segmentation_to_frame` or your own size).
     """
 
     landmarks: np.ndarray
@@ -193,6 +208,7 @@ class PoseResult:
     auxiliary: np.ndarray | None = None
     detected: bool = False
     mask: np.ndarray | None = None
+    segmentation: np.ndarray | None = None
 
     @classmethod
     def nobody(cls, detected: bool = True) -> PoseResult:
@@ -214,14 +230,24 @@ class PoseResult:
         return np.concatenate([xy.min(0), xy.max(0)])
 
 
-def segmentation_to_frame(logits: np.ndarray, roi: Roi, frame_shape: tuple[int, int]) -> np.ndarray:
-    """The crop's segmentation logits as an (H, W) person probability of the whole frame."""
+def segmentation_to_frame(
+    logits: np.ndarray, roi: Roi, frame_shape: tuple[int, int], size: tuple[int, int] | None = None
+) -> np.ndarray:
+    """The crop's segmentation logits as a person probability of the whole frame.
+
+    ``size`` (width, height): the frame resized to it (default: the frame's own size).
+    """
     height, width = frame_shape[:2]
+    out_width, out_height = size or (width, height)
+    # Then frame pixels -> resized pixels, centre to centre as cv2.resize maps them.
+    scale = np.array([out_width / width, out_height / height])
+    matrix = frame_matrix(roi) * scale[:, None]
+    matrix[:, 2] += (scale - 1) / 2
     probability = sigmoid(logits.astype(np.float32))
     return cv2.warpAffine(
         probability,
-        frame_matrix(roi),
-        (width, height),
+        matrix,
+        (out_width, out_height),
         flags=cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_CONSTANT,
         borderValue=0.0,
@@ -235,10 +261,17 @@ def estimate(
     *,
     refine: bool = True,
     with_mask: bool = False,
+    with_segmentation: bool = False,
     min_presence: float = MIN_PRESENCE,
 ) -> PoseResult:
-    """Landmarks of the person in ``roi`` of one uint8 RGB frame, in frame pixels."""
-    raw = model.run(crop_image(frame, roi))
+    """Landmarks of the person in ``roi`` of one uint8 RGB frame, in frame pixels.
+
+    ``with_mask``: the person probability warped to the frame; ``with_segmentation``: the
+    crop's raw segmentation logits (cheaper, for callers that map it themselves).
+    """
+    raw = model.run(
+        crop_image(frame, roi), heatmap=refine, segmentation=with_mask or with_segmentation
+    )
     found = raw.presence >= min_presence
     if not found:
         result = PoseResult.nobody(detected=False)
@@ -265,4 +298,5 @@ def estimate(
         roi=roi,
         auxiliary=frame_xy[_AUXILIARY],
         mask=mask,
+        segmentation=raw.segmentation if with_segmentation else None,
     )

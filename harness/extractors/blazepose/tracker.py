@@ -25,8 +25,13 @@ import time
 import numpy as np
 
 from harness.extractors.blazepose import one_euro
-from harness.extractors.blazepose.detector import MIN_SCORE, PoseDetector
-from harness.extractors.blazepose.landmarks import MIN_PRESENCE, LandmarkModel, PoseResult, estimate
+from harness.extractors.blazepose.detector import MIN_SCORE, load_detector
+from harness.extractors.blazepose.landmarks import (
+    MIN_PRESENCE,
+    PoseResult,
+    estimate,
+    load_landmark_model,
+)
 from harness.extractors.blazepose.roi import body_box, roi_from_detection, roi_from_landmarks
 from harness.player import pick_player
 from harness.recording import as_frame_batch
@@ -41,6 +46,8 @@ class BlazePoseTracker:
         Landmark model: "lite" or "full".
     with_mask
         Also return the person segmentation mask warped to the frame (costs time).
+    with_segmentation
+        Also return the crop's raw segmentation logits (cheap; map them yourself).
     smooth
         Smooth landmarks over time with the One-Euro filter (streaming use).
     refine
@@ -59,14 +66,17 @@ class BlazePoseTracker:
         complexity: str = "lite",
         *,
         with_mask: bool = False,
+        with_segmentation: bool = False,
         smooth: bool = False,
         refine: bool = True,
         min_detection_score: float = MIN_SCORE,
         min_presence: float = MIN_PRESENCE,
     ):
-        self.landmark_model = LandmarkModel(complexity)
-        self.detector = PoseDetector(min_score=min_detection_score)
+        # The models are loaded once per process: a tracker is only the state of one take.
+        self.landmark_model = load_landmark_model(complexity)
+        self.detector = load_detector(min_detection_score)
         self.with_mask = with_mask
+        self.with_segmentation = with_segmentation
         self.smooth = smooth
         self.refine = refine
         self.min_presence = min_presence
@@ -113,6 +123,7 @@ class BlazePoseTracker:
             roi,
             refine=self.refine,
             with_mask=self.with_mask,
+            with_segmentation=self.with_segmentation,
             min_presence=self.min_presence,
         )
 
