@@ -77,7 +77,7 @@ def test_blazepose_part_latency(benchmark, part):
 def test_blazepose_method_live_frame_latency(benchmark):
     """What a game pays per camera frame for ``blazepose``: its live stream's ``push`` (the
     tracker on the last frame's crop, pose features, the MLP). Target 15 ms, as above."""
-    _require("pose_detection.tflite", "pose_landmark_lite.tflite")
+    require_weights("pose_detection.tflite", "pose_landmark_lite.tflite", photo=SQUAT)
     from _plugins import plugin
     from _targets import meets_target
 
