@@ -104,10 +104,11 @@ def _header_lines(results: dict) -> list[str]:
         f"Seed {config.get('seed')}, profile `{config.get('profile')}`, "
         "leave-subjects-out folds. Every number is on subjects left out "
         "of training. Macro-F1 is pooled over all held-out predictions, with a 95 % bootstrap "
-        "interval over test subjects; latency is the median of single-input calls from a raw "
-        "frame (caches off); for a window method, of one live tick (the new frame in, the "
-        "label out). `[window]`: a window method answering a frame task from the window of "
-        "the last frames.",
+        "interval over test subjects; latency is the median cost of one live tick from raw "
+        "camera frames (caches off): the new frame in, the label out, with the history a game "
+        "keeps (a window's frames, a tracker); `cold_latency_ms` in results.csv is one call "
+        "with no history. `[window]`: a window method answering a frame task from the window "
+        "of the last frames.",
         "",
     ]
     for info in results.get("datasets", []):

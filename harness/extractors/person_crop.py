@@ -45,6 +45,12 @@ JOIN = 1 / 24
 MIN_SHARE = 0.002
 #: Two components whose column ranges overlap by this share of the narrower are one person.
 SAME_COLUMNS = 0.5
+#: A piece smaller than this share of the player's body, beside it, is one of its limbs...
+LIMB_SHARE = 0.3
+#: ...when it is within this share of the player's height to the side (an arm's reach).
+LIMB_REACH = 0.5
+#: Pieces smaller than this share of the frame are noise, even as limbs.
+LIMB_MIN_SHARE = 0.0002
 
 
 def foreground(frame: np.ndarray, background: np.ndarray) -> np.ndarray:
@@ -73,20 +79,68 @@ def _merge_columns(boxes: list[list[float]]) -> list[list[float]]:
     return boxes
 
 
-def people_boxes(mask: np.ndarray) -> np.ndarray:
-    """(N, 4) ``(x0, y0, x1, y1)`` boxes of the people in a foreground mask (see module)."""
+def pieces(mask: np.ndarray, smallest: float = MIN_SHARE) -> tuple[np.ndarray, np.ndarray]:
+    """(boxes (N, 4) ``(x0, y0, x1, y1)``, pixel counts (N,)) of the foreground's pieces:
+    pixels closer than :data:`JOIN` of the frame height are one piece; pieces under
+    ``smallest`` of the frame dropped."""
     height, width = mask.shape
     reach = max(3, int(round(height * JOIN)) | 1)
     joined = cv2.dilate(mask, np.ones((reach, reach), np.uint8))
     count, labels = cv2.connectedComponents(joined)
     ys, xs = np.nonzero(mask)
     owner = labels[ys, xs]  # which joined piece each foreground pixel is in
-    boxes = []
+    boxes, areas = [], []
     for label in range(1, count):
         mine = owner == label
-        if mine.sum() >= MIN_SHARE * height * width:
+        if mine.sum() >= smallest * height * width:
             boxes.append([xs[mine].min(), ys[mine].min(), xs[mine].max() + 1, ys[mine].max() + 1])
-    return np.asarray(_merge_columns(boxes), np.float64).reshape(-1, 4)
+            areas.append(int(mine.sum()))
+    return np.asarray(boxes, np.float64).reshape(-1, 4), np.asarray(areas, np.int64)
+
+
+def people_boxes(mask: np.ndarray) -> np.ndarray:
+    """(N, 4) ``(x0, y0, x1, y1)`` boxes of the people in a foreground mask (see module)."""
+    boxes, _ = pieces(mask)
+    return np.asarray(_merge_columns([list(b) for b in boxes]), np.float64).reshape(-1, 4)
+
+
+def with_limbs(player: np.ndarray, boxes: np.ndarray, areas: np.ndarray) -> np.ndarray:
+    """The player's box grown over the small pieces beside it: a punching arm or a kicking
+    leg that the threshold cut off the body (sleeves the colour of the wall), or legs under
+    a trunk at the frame's edge. A piece joins when it is small next to the player (under
+    :data:`LIMB_SHARE` of the largest piece inside the box: a second person is not) and
+    lies within :data:`LIMB_REACH` of the player's height, to the side within its rows or
+    above or below within its columns."""
+    box = player.copy()
+    inside = [a for b, a in zip(boxes, areas, strict=True) if _within(b, player)]
+    body = max(inside, default=0)
+    height = player[3] - player[1]
+    reach = LIMB_REACH * height
+    for b, area in zip(boxes, areas, strict=True):
+        rows_inside = b[1] >= player[1] - 0.1 * height and b[3] <= player[3] + 0.1 * height
+        side_gap = max(player[0] - b[2], b[0] - player[2], 0)
+        below_or_above = min(b[2], player[2]) - max(b[0], player[0]) >= 0.5 * (b[2] - b[0])
+        vertical_gap = max(player[1] - b[3], b[1] - player[3], 0)
+        beside = rows_inside and side_gap <= reach  # an arm or a leg out to the side
+        under = below_or_above and vertical_gap <= reach  # legs (or head) cut off the trunk
+        if area < LIMB_SHARE * body and (beside or under):
+            box = np.array(
+                [min(box[0], b[0]), min(box[1], b[1]), max(box[2], b[2]), max(box[3], b[3])]
+            )
+    return box
+
+
+def mask_size(frame: np.ndarray) -> int:
+    return frame.shape[0] * frame.shape[1]
+
+
+def _within(inner: np.ndarray, outer: np.ndarray) -> bool:
+    return (
+        inner[0] >= outer[0]
+        and inner[1] >= outer[1]
+        and inner[2] <= outer[2]
+        and inner[3] <= outer[3]
+    )
 
 
 def widened(box: np.ndarray, aspect: float) -> tuple[int, int, int, int]:
@@ -112,12 +166,16 @@ class PlayerFinder:
 
     def __call__(self, frame: np.ndarray) -> np.ndarray | None:
         """The player's foreground box in ``frame``, or None when nobody is in view."""
-        boxes = people_boxes(foreground(frame, self.background))
+        parts, areas = pieces(foreground(frame, self.background), smallest=LIMB_MIN_SHARE)
+        people = [
+            list(b) for b, a in zip(parts, areas, strict=True) if a >= MIN_SHARE * mask_size(frame)
+        ]
+        boxes = np.asarray(_merge_columns(people), np.float64).reshape(-1, 4)
         chosen = pick_player(boxes, frame.shape[:2], previous=self.previous)
         if chosen is None:  # nobody in view; the last box stays for when they come back
             return None
-        self.previous = boxes[chosen]
-        return self.previous
+        self.previous = boxes[chosen]  # followed by its body, not its reach
+        return with_limbs(boxes[chosen], parts, areas)
 
 
 def person_crop(frame: np.ndarray, box: np.ndarray | None, size: tuple[int, int]):
