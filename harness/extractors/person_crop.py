@@ -45,10 +45,13 @@ JOIN = 1 / 24
 MIN_SHARE = 0.002
 #: Two components whose column ranges overlap by this share of the narrower are one person.
 SAME_COLUMNS = 0.5
-#: A piece smaller than this share of the player's body, beside it, is one of its limbs...
-LIMB_SHARE = 0.3
-#: ...when it is within this share of the player's height to the side (an arm's reach).
-LIMB_REACH = 0.5
+#: A piece smaller than this share of the player's body, beside it, is one of its limbs
+#: (a forearm cut off is a few per cent of the body; a second person, even far back and
+#: half the player's height, is a quarter of it)...
+LIMB_SHARE = 0.15
+#: ...when its gap to the body is under this share of the player's height (cut-off limbs
+#: sit at the body's edge).
+LIMB_REACH = 0.25
 #: Pieces smaller than this share of the frame are noise, even as limbs.
 LIMB_MIN_SHARE = 0.0002
 

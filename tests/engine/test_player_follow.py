@@ -85,3 +85,13 @@ def test_blazepose_follows_the_player(take):
     assert (features[:, :, 4].max(axis=1) > 0.5).all()  # found in every frame
     hips = features[:, [23, 24], 0].mean(axis=1)
     assert on_the_player(hips), hips
+
+
+def test_the_player_keeps_a_limb_the_threshold_cut_off_but_not_the_person_beside():
+    background = np.zeros((240, 320, 3), np.uint8)
+    frame = background.copy()
+    frame[50:200, 200:240] = 255  # the player's body...
+    frame[70:80, 244:290] = 255  # ...a punching forearm, cut off at the elbow by a sleeve
+    frame[110:200, 60:110] = 255  # someone else, beside them
+    box = person_crop.PlayerFinder(background)(frame)
+    assert box[0] == 200 and box[2] == 290  # the forearm is in, the other person is not
