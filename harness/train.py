@@ -10,7 +10,6 @@ out-of-fold scores on that task from the run's ``results.json`` into ``model.jso
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -19,8 +18,8 @@ from harness import discovery
 from harness.errors import UsageError, last_line
 from harness.extractors.runtime import import_tensorflow, quiet_stderr
 from harness.models import save_model, training_summary
-from harness.plan import scorings
-from harness.samples import DEFAULT_WINDOW, task_samples
+from harness.plan import scorings, views
+from harness.samples import DEFAULT_WINDOW
 from harness.tasks import get_task
 
 #: The aggregate fields of a run kept as a model's held-out scores.
@@ -83,9 +82,10 @@ def train(
     scores = (
         scores_of_run(scores_from, method_name, task_name, dataset.label) if scores_from else None
     )
-    # A single-frame method on a window task learns the windows' last frames (as in a run).
-    fit_task = dataclasses.replace(task, level="frame") if how[0] == "last-frame" else task
-    samples = task_samples(dataset.load(), fit_task, window=window)
+    # Trained as a run scores it: a single-frame method on a window task learns the windows'
+    # last frames; a window method on a frame task learns the window ending at each frame.
+    samples, _ = views(dataset.load(), task, window, how[0])
+    fit_task = samples.task
     if len(samples) == 0:
         raise UsageError(f"dataset {dataset.label} has no {task_name} samples to fit on")
     method = plugin.create()

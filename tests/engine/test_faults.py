@@ -143,7 +143,9 @@ def test_a_crash_an_exit_and_a_hang_become_failed_rows_and_the_others_finish(
 def test_a_plugin_that_exits_at_import_is_unavailable_not_fatal(toy_dirs, tmp_path):
     folder = tmp_path / "m"
     folder.mkdir()
-    (folder / "cli_tool.py").write_text("import argparse\nargparse.ArgumentParser().parse_args()\n")
+    # A script's parser meeting arguments it does not know (the run's own argv, say) exits.
+    script = "import argparse\nargparse.ArgumentParser().parse_args(['--profile', 'quick'])\n"
+    (folder / "cli_tool.py").write_text(script)
     config = toy_config(toy_dirs, tmp_path / "run", method_dirs=(str(folder),))
     assert (run(config) / "results.json").is_file()  # the argparse call did not end the run
     with pytest.raises(UsageError, match=r"cli_tool.py \(SystemExit"):

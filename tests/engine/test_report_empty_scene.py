@@ -35,7 +35,7 @@ def test_older_runs_without_the_count_render_as_before():
 
 def test_the_html_report_shows_it_too(tmp_path):
     machine = {"cpu": "test", "python_version": "3", "platform": "test"}
-    results = _results(started="now", machine_info=machine, commit_info={})
+    results = _results(started="now", machine_info=machine, commit_info={}, rows=[])
     (tmp_path / "results.json").write_text(json.dumps(results))
     _, html = render(tmp_path)
     assert "3 of 5 recordings had a real empty-scene frame" in html.read_text()
