@@ -20,7 +20,8 @@ from tqdm.auto import tqdm
 
 from harness import discovery, gallery, latency
 from harness.errors import UsageError, last_line
-from harness.execute import DEFAULT_TIMEOUT, LocalExecutor
+from harness.execute import DEFAULT_TIMEOUT
+from harness.executors import open_executor, warm_features
 from harness.machine import commit_info, machine_info
 from harness.plan import plan, select_tasks
 from harness.run_folder import RunFolder, new_run_name
@@ -41,6 +42,8 @@ class RunConfig:
     seed: int = 0
     folds: int = 5
     jobs: int = 1
+    backend: str = "local"  # where jobs run: local, dask or ray (harness.executors)
+    address: str | None = None  # the cluster to join; None: start one with `jobs` workers
     window: int = DEFAULT_WINDOW
     out: Path | None = None
     resume: bool = False
@@ -166,7 +169,12 @@ def run(config: RunConfig) -> Path:
     datasets = discovery.resolve_datasets(
         config.datasets, dataset_plugins, config.profile, config.seed
     )
-    with RunFolder(run_dir_of(config), resume=config.resume) as folder:
+    with (
+        RunFolder(run_dir_of(config), resume=config.resume) as folder,
+        open_executor(config.backend, config.jobs, config.timeout, folder.path / "errors.log",
+                      config.address) as executor,
+        executor.joblib_backend(),  # rendering in dataset loads runs on the cluster too
+    ):  # fmt: skip
         loaded = load_datasets(config, datasets, tasks)
         header = run_header(config, methods)
         rows: list[dict] = []
@@ -194,6 +202,7 @@ def run(config: RunConfig) -> Path:
                 kept = folder.kept_rows(job.key)
                 rows.extend(kept) if kept else todo.append(job)
             done = len(jobs) - len(todo)
+            warm_features(todo, executor, config.progress)  # each recording's features once
             bar = tqdm(total=len(jobs), initial=done, desc=dataset.label, unit="fit",
                        disable=not config.progress)  # fmt: skip
 
@@ -202,7 +211,6 @@ def run(config: RunConfig) -> Path:
                 bar.set_postfix_str(f"{job_rows[0]['method']} {job_rows[0]['task']}")
                 bar.update()
 
-            executor = LocalExecutor(config.jobs, config.timeout, folder.path / "errors.log")
             executor.run(todo, progress)
             bar.close()
         header["finished"] = dt.datetime.now().isoformat(timespec="seconds")
