@@ -2,8 +2,9 @@
 
 Fit jobs go through :class:`harness.execute.LocalExecutor` unchanged (its crash isolation
 finds the culprit among jobs that ran beside a crash). :meth:`LocalBackend.map` runs other
-tasks (one recording's features) on the same worker processes, so the models they load stay
-loaded for the fits that follow.
+tasks (one recording's features) on the same worker pool, so the fits that follow find the
+models loaded, unless loky has replaced the worker: with psutil installed (Dask and Ray
+bring it), loky replaces a worker whose memory grew by over 300 MB since its first task.
 """
 
 from __future__ import annotations
