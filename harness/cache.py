@@ -3,7 +3,8 @@
 Entries are keyed by a hash of their inputs and of the code that made them, so editing
 the code invalidates exactly what it produced. The cache folder is ``$HARNESS_CACHE_DIR``
 or ``~/.cache/posture-harness``; deleting it is always safe. Entries are written
-atomically (:mod:`harness.files`) and a damaged one is recomputed, never trusted.
+atomically (:mod:`harness.files`) and a damaged one is recomputed, never trusted; processes
+sharing the folder compute each entry once (:mod:`harness.locks`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import joblib
 import numpy as np
 
 from harness.files import atomic_save_npy
+from harness.locks import entry_lock
 
 ENV_VAR = "HARNESS_CACHE_DIR"
 
@@ -138,11 +140,30 @@ def cached_array(
     if _bypass:
         return np.asarray(compute())
     path = entry_path(namespace, key)
-    if path.is_file():
-        try:
-            return np.load(path, mmap_mode="r" if mmap else None)
-        except (ValueError, OSError, EOFError):
-            path.unlink(missing_ok=True)  # a damaged entry is recomputed, never trusted
-    array = compute()
-    atomic_save_npy(path, np.asarray(array))
+    stored = _load_entry(path, mmap)
+    if stored is not None:
+        return stored
+    # Processes sharing the cache (runs, cluster workers) compute an entry once: the others
+    # wait for it, then load it.
+    with entry_lock(lock_path(namespace, key)):
+        stored = _load_entry(path, mmap)
+        if stored is not None:
+            return stored
+        array = compute()
+        atomic_save_npy(path, np.asarray(array))
     return np.load(path, mmap_mode="r") if mmap else array
+
+
+def lock_path(namespace: str, name: str) -> Path:
+    """The lock file of the entry ``namespace/name`` (see :mod:`harness.locks`)."""
+    return cache_dir() / ".locks" / namespace / f"{name}.lock"
+
+
+def _load_entry(path: Path, mmap: bool) -> np.ndarray | None:
+    if not path.is_file():
+        return None
+    try:
+        return np.load(path, mmap_mode="r" if mmap else None)
+    except (ValueError, OSError, EOFError):
+        path.unlink(missing_ok=True)  # a damaged entry is recomputed, never trusted
+        return None

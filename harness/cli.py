@@ -18,6 +18,7 @@ from pathlib import Path
 from harness import cache, cli_play, weights
 from harness.errors import UsageError
 from harness.execute import DEFAULT_TIMEOUT
+from harness.executors import BACKENDS
 from harness.plan import PROTOCOLS
 from harness.runner import DEFAULT_DATASET, RunConfig
 
@@ -161,6 +162,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.cpu_count() or 1,
         help="fits run in parallel, each in its own worker process (default: the CPU count)",
     )
+    run.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="local",
+        help="where fits run: this machine, or a Dask or Ray cluster (started here with "
+        "--jobs workers unless --address names one)",
+    )
+    run.add_argument("--address", help="the Dask scheduler or Ray head to use")
     run.add_argument(
         "--window", type=_bounded(1), default=8, help="frames per window of the action task"
     )
@@ -306,6 +315,8 @@ def command_run(args) -> int:
         seed=args.seed,
         folds=args.folds,
         jobs=args.jobs,
+        backend=args.backend,
+        address=args.address,
         window=args.window,
         out=args.resume or args.out,
         resume=args.resume is not None,

@@ -21,7 +21,8 @@ from tqdm.auto import tqdm
 
 from harness import discovery, gallery, latency, timing_history
 from harness.errors import UsageError, last_line
-from harness.execute import DEFAULT_TIMEOUT, LocalExecutor
+from harness.execute import DEFAULT_TIMEOUT
+from harness.executors import open_executor, warm_features
 from harness.machine import commit_info, machine_info
 from harness.plan import plan, select_tasks
 from harness.run_folder import RunFolder, new_run_name
@@ -43,6 +44,8 @@ class RunConfig:
     seed: int = 0
     folds: int = 5
     jobs: int = 1
+    backend: str = "local"  # where jobs run: local, dask or ray (harness.executors)
+    address: str | None = None  # the cluster to join; None: start one with `jobs` workers
     window: int = DEFAULT_WINDOW
     out: Path | None = None
     resume: bool = False
@@ -163,10 +166,15 @@ def run(config: RunConfig) -> Path:
     """Run the whole grid and write results and report; returns the run folder."""
     started = time.perf_counter()
     methods, tasks, datasets, config = prepare(config)
-    with RunFolder(run_dir_of(config), resume=config.resume) as folder:
+    with (
+        RunFolder(run_dir_of(config), resume=config.resume) as folder,
+        open_executor(config.backend, config.jobs, config.timeout, folder.path / "errors.log",
+                      config.address) as executor,
+        executor.joblib_backend(),  # rendering in dataset loads runs on the cluster too
+    ):  # fmt: skip
         with stage("load datasets (render, decode)"):
             loaded = load_datasets(config, datasets, tasks)
-        session = Session(config, folder, run_header(config, methods))
+        session = Session(config, folder, run_header(config, methods), executor)
         for dataset, recordings in loaded:
             session.run_dataset(dataset, recordings, methods, tasks)
         session.finish(started)
@@ -194,8 +202,9 @@ def prepare(config: RunConfig):
 class Session:
     """A run in progress: its rows, its header, its folder, and the time each stage took."""
 
-    def __init__(self, config: RunConfig, folder: RunFolder, header: dict):
+    def __init__(self, config: RunConfig, folder: RunFolder, header: dict, executor):
         self.config, self.folder, self.header = config, folder, header
+        self.executor = executor
         self.rows: list[dict] = []
         self.header["stages"] = {}
 
@@ -226,6 +235,8 @@ class Session:
         for job in jobs:  # a resumed run keeps what it finished with the same code and data
             kept = self.folder.kept_rows(job.key)
             self.rows.extend(kept) if kept else todo.append(job)
+        with stage("features (pre-pass)"):
+            warm_features(todo, self.executor, config.progress)  # each recording's features once
         if config.progress:
             print(timing_history.estimate(todo, config.profile, config.jobs), file=sys.stderr)
         bar = tqdm(
@@ -241,9 +252,7 @@ class Session:
             bar.set_postfix_str(f"{job_rows[0]['method']} {job_rows[0]['task']}")
             bar.update()
 
-        LocalExecutor(config.jobs, config.timeout, self.folder.path / "errors.log").run(
-            todo, progress
-        )
+        self.executor.run(todo, progress)
         bar.close()
 
     def finish(self, started: float) -> None:

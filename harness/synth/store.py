@@ -2,9 +2,14 @@
 
 Each take lives in ``<cache>/mk-synth/<code>-<key>/`` where the key hashes the take's
 specification and the renderer's source code: editing the renderer or the configuration
-re-renders exactly what changed, and takes of older renderer code are deleted then. A
-take's folder is written under a temporary name and renamed when complete, so a crash
-never leaves a half take that looks finished.
+re-renders exactly what changed, and takes of older renderer code are deleted then, unless
+a process still uses them. A take's folder is written under a temporary name and renamed
+when complete, so a crash never leaves a half take that looks finished.
+
+Processes sharing the cache (runs, the workers of a cluster) render each take once: the
+first takes the take's lock (:mod:`harness.locks`), the others wait and load what it wrote.
+A process that loads takes holds a shared lock on their renderer version for its life, so
+another version's pruning never deletes files it, or its workers, have still to open.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from tqdm import tqdm
 
 from harness import cache
 from harness.files import replacing
+from harness.locks import entry_lock, hold_shared, try_exclusive
 from harness.recording import Recording
 from harness.synth import render
 from harness.synth.config import SynthConfig, TakeSpec, plan_takes
@@ -37,7 +43,19 @@ def take_key(spec: TakeSpec, code: str | None = None) -> str:
     return cache.key_of(spec.as_dict(), code or renderer_hash(), spec.id)
 
 
+def version_lock(code: str) -> Path:
+    """The lock file marking the takes of renderer ``code`` as in use."""
+    return cache.lock_path(NAMESPACE, f"version-{code[:8]}")
+
+
 def _write_take(spec: TakeSpec, folder: Path) -> None:
+    """Render the take into ``folder`` unless another process did (or does: then wait)."""
+    with entry_lock(cache.lock_path(NAMESPACE, folder.name)):
+        if not (folder / "truth.json").is_file():
+            _render_into(spec, folder)
+
+
+def _render_into(spec: TakeSpec, folder: Path) -> None:
     take = render.render_take(spec)
     with replacing(folder, directory=True) as tmp:  # another process may finish it first
         np.save(tmp / "frames.npy", take.frames)
@@ -72,22 +90,28 @@ def _load_take(spec: TakeSpec, folder: Path, key: str) -> Recording:
 
 
 def _prune(root: Path, code: str) -> None:
-    """Delete takes rendered by other versions of the renderer (each full variant is ~7 GB).
-
-    Safe for processes still reading them: on POSIX an open memory map outlives the file.
-    """
+    """Delete takes rendered by other versions of the renderer (each full variant is ~7 GB),
+    except the versions a live process uses (it holds their shared lock): its workers open
+    the files by name, so an open memory map in the parent would not be enough."""
     if not root.is_dir():
         return
+    versions: dict[str, list[Path]] = {}
     for folder in root.iterdir():
         # names starting with "." are takes being written right now (harness.files)
         if folder.is_dir() and not folder.name.startswith((code[:8], ".")):
-            shutil.rmtree(folder, ignore_errors=True)
+            versions.setdefault(folder.name.split("-")[0], []).append(folder)
+    for version, folders in versions.items():
+        with try_exclusive(version_lock(version)) as unused:
+            if unused:
+                for folder in folders:
+                    shutil.rmtree(folder, ignore_errors=True)
 
 
 def load_recordings(cfg: SynthConfig, n_jobs: int = 2) -> list[Recording]:
     """Every take of ``cfg`` as a Recording, rendering (in parallel) the ones not cached."""
     specs = plan_takes(cfg)
     code = renderer_hash()
+    hold_shared(version_lock(code))  # before looking: a pruner then waits for us, or is done
     root = cache.cache_dir() / NAMESPACE
     keys = [take_key(spec, code) for spec in specs]
     folders = [root / f"{code[:8]}-{key}" for key in keys]
@@ -112,6 +136,10 @@ def _load_or_rerender(spec: TakeSpec, folder: Path, key: str) -> Recording:
     try:
         return _load_take(spec, folder, key)
     except (OSError, ValueError, KeyError, EOFError):
-        shutil.rmtree(folder, ignore_errors=True)
-        _write_take(spec, folder)
+        with entry_lock(cache.lock_path(NAMESPACE, folder.name)):
+            try:  # another process may have rendered it again meanwhile
+                return _load_take(spec, folder, key)
+            except (OSError, ValueError, KeyError, EOFError):
+                shutil.rmtree(folder, ignore_errors=True)
+                _render_into(spec, folder)
         return _load_take(spec, folder, key)

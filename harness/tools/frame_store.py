@@ -9,6 +9,7 @@ only ever read.
 An entry is two files: the frames, then (written last) the JSON index of the source items
 they came from; an entry without its index, or whose frames cannot be read back, is
 damaged and decoded again. An interrupted decode (Ctrl-C, a full disk) leaves nothing.
+Processes sharing the cache decode an entry once: the others wait for it (:mod:`harness.locks`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from tqdm import tqdm
 
 from harness import cache
 from harness.files import atomic_write_text, replacing
+from harness.locks import entry_lock
 from harness.tools import media
 
 
@@ -70,6 +72,15 @@ def cached_stack(
     entry = _load_entry(array_path, index_path)
     if entry is not None:
         return entry
+    with entry_lock(cache.lock_path(namespace, key)):  # one process decodes, others wait
+        entry = _load_entry(array_path, index_path)
+        if entry is not None:
+            return entry
+        return _decode(array_path, index_path, produce, capacity, size)
+
+
+def _decode(array_path: Path, index_path: Path, produce, capacity: int, size: tuple[int, int]):
+    """Decode ``produce`` into a new entry (frames, then the index that marks it whole)."""
     width, height = size
     with replacing(array_path) as temp:
         frames = open_memmap(temp, "w+", np.uint8, (max(1, capacity), height, width, 3))

@@ -1,0 +1,84 @@
+"""What runs inside a worker process of any backend: one fit job, or one recording's features.
+
+Workers of Dask and Ray live across many jobs (and, on a cluster you connect to, across
+runs), so each job leaves nothing behind but its rows: models are built and fitted inside
+the task, rows are returned (never models), and Keras' global state is cleared after
+every job. Backbones that :func:`harness.extractors.backbones.load_backbone` keeps per process
+are plain objects holding their own models, so they survive the clearing and stay loaded.
+
+Thread counts are set before the harness is imported where the backend allows it (the
+environment of a local cluster's workers); :func:`limit_threads` does it for workers that
+are already running (a cluster started by someone else).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+import time
+
+from harness.extractors.base import Extractor, mirrored_view
+from harness.recording import Recording
+
+#: Environment variables that size each worker's thread pools (TensorFlow and LiteRT read
+#: HARNESS_THREADS; BLAS and OpenMP the others).
+THREAD_VARIABLES = ("HARNESS_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def thread_env(threads: int) -> dict[str, str]:
+    """The environment giving each worker ``threads`` threads."""
+    return dict.fromkeys(THREAD_VARIABLES, str(max(1, int(threads))))
+
+
+def limit_threads(threads: int) -> None:
+    """Size this (already running) process's thread pools to ``threads``.
+
+    A ``HARNESS_THREADS`` set by whoever started the worker wins. Libraries loaded already
+    are limited through threadpoolctl; TensorFlow reads the variable when first imported.
+    """
+    threads = int(os.environ.get("HARNESS_THREADS") or threads)
+    os.environ.update(thread_env(threads))
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=threads)  # kept for the life of the process
+
+
+def forget_models() -> None:
+    """Clear Keras' global state (layer names, graphs, kernel caches) after a job."""
+    keras = sys.modules.get("keras")
+    if keras is not None:
+        keras.backend.clear_session()
+
+
+def run_job_here(job) -> list[dict]:
+    """:func:`harness.job.run_job` in a long-lived worker: rows out, the job's models gone."""
+    from harness.job import run_job
+
+    try:
+        return run_job(job)
+    finally:
+        forget_models()
+
+
+@dataclasses.dataclass(frozen=True)
+class FeatureTask:
+    """The features of one recording by one extractor (of its mirror image if ``mirrored``)."""
+
+    extractor: Extractor
+    recording: Recording
+    mirrored: bool = False
+
+    def view(self) -> Recording:
+        return mirrored_view(self.recording) if self.mirrored else self.recording
+
+    @property
+    def label(self) -> str:
+        return f"{self.extractor.kind} of {self.view().id}"
+
+
+def compute_features(task: FeatureTask) -> float:
+    """Extract and cache ``task``'s features; returns the seconds it took (0 if cached)."""
+    start = time.perf_counter()
+    task.extractor.of_recording(task.view())
+    return time.perf_counter() - start

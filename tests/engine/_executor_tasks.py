@@ -1,0 +1,29 @@
+"""Tasks for executor tests, in a module that imports almost nothing: a worker process loads
+it in a blink, so the tests' time limits measure the tasks, not the workers' start-up."""
+
+import os
+import signal
+import time
+
+
+def double_or_fail(item):
+    """``item * 2``; ``"crash"`` kills the worker (SIGSEGV), ``"hang"`` sleeps two minutes."""
+    if item == "crash":
+        os.kill(os.getpid(), signal.SIGSEGV)
+    if item == "hang":
+        time.sleep(120)
+    return item * 2
+
+
+def where_am_i(_) -> dict:
+    """Which harness a worker imports, its thread count and cache folder, its process."""
+    from pathlib import Path
+
+    import harness
+
+    return {
+        "harness": str(Path(harness.__file__).resolve().parents[1]),
+        "threads": os.environ.get("HARNESS_THREADS"),
+        "cache": os.environ.get("HARNESS_CACHE_DIR"),
+        "pid": os.getpid(),
+    }

@@ -1,0 +1,79 @@
+"""Executors on this machine: the feature pre-pass, ``map``'s failures, usage errors.
+
+The cluster backends (Dask, Ray) have their own, slow, tests in ``test_backends.py``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from _executor_tasks import double_or_fail
+
+from harness.discovery import discover
+from harness.errors import UsageError
+from harness.executors import open_executor, warm_features
+from harness.executors.local import LocalBackend
+from harness.executors.loop import TimeLimit
+from harness.executors.prepass import feature_tasks
+from harness.plan import plan
+from harness.runner import RunConfig
+
+
+class Toy:
+    label, version, tasks = "toy", "1", ("punch-binary", "posture")
+
+
+def toy_jobs(toy_dirs, toy_recordings, run_dir, names=("chance", "classic-faithful")):
+    methods = [p for p in discover("methods", [toy_dirs["methods"]]) if p.name in names]
+    config = RunConfig(folds=2, progress=False)
+    jobs, _, _ = plan(config, Toy, toy_recordings, methods, list(Toy.tasks), run_dir)
+    return jobs
+
+
+def test_the_prepass_computes_each_recordings_features_once_and_the_fits_read_them(
+    toy_dirs, toy_recordings, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path / "cache"))
+    names = ("chance", "classic-faithful", "classic-tuned")  # two heads, one extractor
+    jobs = toy_jobs(toy_dirs, toy_recordings, tmp_path, names)
+    tasks = feature_tasks(jobs)
+    # chance has no extractor; both classic methods read the same silhouettes
+    assert sorted(t.recording.id for t in tasks) == sorted(r.id for r in toy_recordings)
+    assert {t.extractor.kind for t in tasks} == {"silhouette"}
+    executor = LocalBackend(workers=2, timeout=600)
+    try:
+        summary = warm_features(jobs, executor, progress=False)
+    finally:
+        executor.close()
+    assert summary["tasks"] == len(toy_recordings) and summary["failed"] == 0
+    assert feature_tasks(jobs) == []  # all cached now
+    extractor = tasks[0].extractor
+    for recording in toy_recordings:  # what was cached is what the extractor computes
+        cached = extractor.of_recording(recording)
+        assert np.array_equal(cached, extractor._compute(recording))
+
+
+def test_map_reports_a_crash_and_a_time_out_as_those_tasks_errors_and_runs_the_rest():
+    outcomes = {}
+
+    def done(item, result, error):
+        outcomes[item] = (result, error)
+
+    executor = LocalBackend(workers=1, timeout=4)
+    try:
+        executor.map(double_or_fail, [1, "crash", 2, "hang", 3], done)
+    finally:
+        executor.close()
+    assert {k: v[0] for k, v in outcomes.items() if v[1] is None} == {1: 2, 2: 4, 3: 6}
+    assert "terminated" in str(outcomes["crash"][1]).lower()
+    assert isinstance(outcomes["hang"][1], TimeLimit)
+    assert str(outcomes["hang"][1]) == "timed out after 4 s (--timeout)"
+
+
+def test_open_executor_refuses_an_unknown_backend_and_an_address_without_a_cluster():
+    with pytest.raises(UsageError, match="unknown backend 'slurm'; valid: local, dask, ray"):
+        with open_executor("slurm"):
+            pass
+    with pytest.raises(UsageError, match="--address names a cluster"):
+        with open_executor("local", address="tcp://10.0.0.1:8786"):
+            pass
