@@ -7,6 +7,7 @@ import csv
 import numpy as np
 import pytest
 from _plugins import REPO, helper, plugin
+from _tamper import zeroed_feature_cache
 from sklearn.base import clone
 from sklearn.dummy import DummyClassifier
 from sklearn.metrics import f1_score
@@ -135,12 +136,15 @@ def test_predict_proba_columns_follow_the_task_classes(fitted):
 
 
 @pytest.mark.deep
-def test_one_raw_frame_predicts_the_same_when_caches_are_bypassed(fitted):
+def test_one_raw_frame_predicts_the_same_when_caches_are_bypassed(fitted, tmp_path, monkeypatch):
     method, _, test = fitted
     some = test.subset(np.arange(0, len(test), max(1, len(test) // 5))).without_labels()
     cached = method.predict_proba(some)
     method.warm_up()
-    with cache.bypassed():
+    used = [some.recordings[r] for r in np.unique(some.rec)]
+    zeroed_feature_cache(monkeypatch, tmp_path / "zeroed", method.extractor, used)
+    assert not np.allclose(method.predict_proba(some), cached)  # the cached path reads it
+    with cache.bypassed():  # the latency probe's path: computed from the pixels
         live = np.concatenate([method.predict_proba(some.subset([i])) for i in range(len(some))])
     np.testing.assert_allclose(live, cached, atol=1e-4)
 

@@ -7,6 +7,7 @@ import copy
 import numpy as np
 import pytest
 from _plugins import REPO, helper, plugin
+from _tamper import zeroed_feature_cache
 from sklearn.dummy import DummyClassifier
 from sklearn.metrics import f1_score
 
@@ -122,12 +123,15 @@ def test_streaming_a_take_equals_pushing_its_frames_one_by_one(fitted):
 
 
 @pytest.mark.deep
-def test_one_window_from_raw_pixels_matches_the_cached_features(fitted):
+def test_one_window_from_raw_pixels_matches_the_cached_features(fitted, tmp_path, monkeypatch):
     from harness import cache
 
     method, _, test, _ = fitted
     some = test.subset(np.arange(0, len(test), max(1, len(test) // 4))).without_labels()
     cached = method.predict_proba(some)
+    used = [some.recordings[r] for r in np.unique(some.rec)]
+    zeroed_feature_cache(monkeypatch, tmp_path / "zeroed", method.extractor, used)
+    assert not np.allclose(method.predict_proba(some), cached)  # the cached path reads it
     with cache.bypassed():  # the latency probe's path: crops and embeddings recomputed
         live = np.concatenate([method.predict_proba(some.subset([i])) for i in range(len(some))])
     np.testing.assert_allclose(live, cached, atol=1e-4)

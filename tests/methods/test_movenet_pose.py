@@ -12,6 +12,7 @@ from sklearn.metrics import f1_score
 from harness import cache, streaming_eval
 from harness.api import MoveNetKeypoints, Recording, get_task, swap_side
 from harness.extractors import movenet as _movenet
+from harness.files import atomic_save_npy
 from harness.samples import task_samples
 from harness.splits import in_subjects, subject_folds
 
@@ -130,13 +131,16 @@ def private_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path))
 
 
-def test_keypoints_from_the_cache_equal_keypoints_from_raw_pixels(private_cache):
+def test_keypoints_from_the_cache_equal_keypoints_from_raw_pixels(private_cache, tmp_path):
     _require_movenet()
     rng = np.random.default_rng(0)
     frames = rng.integers(0, 255, (10, 240, 320, 3), np.uint8)
     take = Recording("t", frames, ["stand", "punch_left"] * 5, "s1")
     samples = task_samples([take], get_task("action"), window=4)
-    cached = MoveNetKeypoints().of_samples(samples)
+    cached = np.array(MoveNetKeypoints().of_samples(samples))
+    (entry,) = (tmp_path / "features" / "movenet").glob("*.npy")
+    atomic_save_npy(entry, np.zeros_like(np.load(entry)))  # tamper: only the cache is wrong
+    assert not MoveNetKeypoints().of_samples(samples).any()  # the cached path reads it
     with cache.bypassed():
         raw = MoveNetKeypoints().of_samples(samples)
     assert cached.shape == (len(samples), 4, 17, 3)
