@@ -122,7 +122,10 @@ def test_tiny_fit_beats_a_stratified_dummy_on_held_out_subjects(fitted):
     predicted = method.predict(test.without_labels())
     assert set(predicted) <= set(test.classes)
     ours = f1_score(list(test.y), list(predicted), average="macro")
-    assert ours > _chance_f1(train, test) + 0.1, ours
+    # Measured 0.55 against the stratified guess's 0.35 (seed 0, the same on every run here):
+    # whole frames of two training performers. The floor leaves 0.05 for other CPUs' float
+    # rounding; the person crop (test_mobilenet_person.py) reaches 0.63 on the same task.
+    assert ours > 0.50 and _chance_f1(train, test) < 0.40, ours
 
 
 @pytest.mark.deep

@@ -69,7 +69,9 @@ def test_tiny_fit_beats_a_stratified_dummy_on_held_out_subjects(fitted):
     predicted = method.predict(test.without_labels())
     assert set(predicted) <= set(ACTION.classes)
     ours = f1_score(list(test.y), list(predicted), average="macro")
-    assert ours > _chance_f1(train, test) + 0.1, ours
+    # Measured 0.58 against the stratified guess's 0.14 over 11 actions (seed 0, the same
+    # on every run here); the floor leaves 0.05 for other CPUs' float rounding.
+    assert ours > 0.53 and ours > _chance_f1(train, test) + 0.35, ours
 
 
 @pytest.mark.deep
@@ -92,7 +94,9 @@ def test_leave_one_subject_out_on_mk_synth_quick_beats_a_stratified_dummy():
         ours += list(method.predict(test.without_labels()))
         dummy = DummyClassifier(strategy="stratified", random_state=0)
         chance += list(dummy.fit(np.zeros((len(train), 1)), train.y).predict(test.y[:, None]))
-    assert f1_score(truth, ours, average="macro") > f1_score(truth, chance, average="macro")
+    ours, chance = f1_score(truth, ours, average="macro"), f1_score(truth, chance, average="macro")
+    # Measured 0.19 against the stratified guess's 0.11 (seed 0, pooled over 4 folds).
+    assert ours > 0.17 and ours > chance + 0.05, (ours, chance)
 
 
 @pytest.mark.deep

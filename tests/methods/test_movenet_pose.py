@@ -156,9 +156,18 @@ def mk_synth_quick():
 
 
 @pytest.mark.parametrize(
-    "cls, task", [(MoveNetPose, "punch-kick-other"), (MoveNetPoseSeq, "action")]
+    "cls, task, floor, margin",
+    # Measured on mk-synth quick, seed 0, first of two subject folds (deterministic here):
+    # punch-kick-other 0.76 (stratified guess 0.35), posture 0.79 (guess 0.10), action 0.58
+    # (guess 0.12). Floors sit about 0.05 below; the margins over the guess are the ranking
+    # that must hold: keypoints separate postures far better than guessing.
+    [
+        (MoveNetPose, "punch-kick-other", 0.70, 0.3),
+        (MoveNetPose, "posture", 0.74, 0.6),
+        (MoveNetPoseSeq, "action", 0.52, 0.4),
+    ],
 )
-def test_fit_on_some_subjects_beats_chance_on_the_others(cls, task, mk_synth_quick):
+def test_fit_on_some_subjects_beats_chance_on_the_others(cls, task, floor, margin, mk_synth_quick):
     _require_movenet()
     samples = task_samples(mk_synth_quick, get_task(task), window=8)
     train_subjects, test_subjects = subject_folds(samples.groups, 2, 0)[0]
@@ -169,7 +178,7 @@ def test_fit_on_some_subjects_beats_chance_on_the_others(cls, task, mk_synth_qui
     chance = DummyClassifier(strategy="stratified", random_state=0).fit(train.end, train.y)
     score = f1_score(test.y, predicted, average="macro")
     chance_score = f1_score(test.y, chance.predict(test.end), average="macro")
-    assert score > chance_score + 0.1, (score, chance_score)
+    assert score > floor and score > chance_score + margin, (score, chance_score)
     if cls is MoveNetPoseSeq:  # streaming gives the same label as predict at each window
         recording = test.recording(0)
         stream = streaming_eval.take_predictions(method, test, int(test.rec[0]))
