@@ -16,9 +16,12 @@ Recipe
 Windows are what :func:`harness.samples.task_samples` makes: ``window`` consecutive frames
 of one take, labelled by the move at the last frame; ambiguous frames are history only.
 
-Measured (mk-synth full, clean, 5 leave-subjects-out folds, defaults): action macro-F1
-0.42 (folds 0.36-0.51); front kicks are the weak point (F1 < 0.1). Whole-frame features
-(``features="frame"``) gave 0.22 on the first fold where person crops gave 0.36-0.41.
+Measured (mk-synth full, clean, 5 leave-subjects-out folds, defaults; ``python -m harness
+run --methods mobilenet-lstm --tasks action --weights-dir ../shared/weights``): action
+macro-F1 0.42 (folds 0.36-0.51); front kicks are the weak point (F1 < 0.1, per-class F1 in
+results.json). Whole-frame features gave 0.22 on the first fold (fold 0 in results.csv)
+where person crops gave 0.36-0.41: the same command with
+``--set mobilenet-lstm.features=frame,person``.
 
 Latency: ``predict`` on one window (the harness's probe, caches bypassed) embeds all
 ``window`` raw frames and runs the LSTM: an upper bound. A game embeds only the new frame
