@@ -72,8 +72,10 @@ def _load_take(spec: TakeSpec, folder: Path, key: str) -> Recording:
 
 
 def _prune(root: Path, code: str) -> None:
-    """Delete takes rendered by other versions of the renderer (each full variant is ~7 GB).
+    """Delete takes rendered by other versions of the renderer.
 
+    Each full variant is ~7 GB on disk (``du -sh`` of the cache's ``mk-synth`` folder after
+    ``python -m harness dataset preview mk-synth --out DIR`` renders the full clean set).
     Safe for processes still reading them: on POSIX an open memory map outlives the file.
     """
     if not root.is_dir():
