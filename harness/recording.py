@@ -2,12 +2,44 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from harness.labels import KNOWN_LABELS
+
+
+class LabelsHidden(LookupError):
+    """A method read the labels of a take it is asked to predict."""
+
+
+class HiddenLabels:
+    """The labels of a take as ``predict`` sees them: how many there are, nothing more.
+
+    Any read (indexing, iterating, converting to an array, comparing) raises
+    :class:`LabelsHidden`, so a method that looks at the truth of its test takes fails
+    loudly instead of scoring too well.
+    """
+
+    def __init__(self, n: int):
+        self.n = int(n)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __repr__(self) -> str:
+        return f"HiddenLabels({self.n})"
+
+    def _refuse(self, *args, **kwargs):
+        raise LabelsHidden(
+            "the labels of a take handed to predict are hidden: a method must not read "
+            "recording.labels (nor keypoints or masks) of the samples it predicts"
+        )
+
+    __getitem__ = __iter__ = __array__ = __eq__ = __ne__ = __contains__ = _refuse
+    __hash__ = None
 
 
 @dataclass
@@ -19,7 +51,8 @@ class Recording:
     id : unique within its dataset (used in file names and caches).
     frames : uint8 array (T, H, W, 3), RGB. May be a read-only memory map.
     labels : array (T,) of labels from :data:`harness.labels.KNOWN_LABELS`: action-vocabulary
-        labels where the source knows the kick style, fine or coarse labels otherwise.
+        labels where the source knows the kick style, fine or coarse labels otherwise; a
+        :class:`HiddenLabels` in the takes ``predict`` gets (:meth:`blind`).
     subject : who performs; folds never share a subject.
     scene : where (room, camera).
     fps : frame rate of the take.
@@ -57,12 +90,14 @@ class Recording:
                 f"recording {self.id}: frames must be uint8 (T, H, W, 3) RGB, "
                 f"got {frames.dtype} {frames.shape}"
             )
-        self.labels = np.asarray(self.labels, dtype=object)
+        if not isinstance(self.labels, HiddenLabels):
+            self.labels = np.asarray(self.labels, dtype=object)
         if len(self.labels) != len(frames):
             raise ValueError(
                 f"recording {self.id}: {len(self.labels)} labels for {len(frames)} frames"
             )
-        unknown = sorted(set(self.labels) - KNOWN_LABELS)
+        hidden = isinstance(self.labels, HiddenLabels)
+        unknown = [] if hidden else sorted(set(self.labels) - KNOWN_LABELS)
         if unknown:
             raise ValueError(
                 f"recording {self.id}: unknown labels {unknown}; "
@@ -93,6 +128,22 @@ class Recording:
         self.__dict__.update(
             {k: v.open() if isinstance(v, FileView) else v for k, v in state.items()}
         )
+
+    def blind(self) -> Recording:
+        """The take as ``predict`` sees it: frames, empty scene, ids and facts, without the
+        truth (labels unreadable, no keypoints, masks or ambiguous frames).
+
+        The fingerprint is kept: cached features of the frames stay valid. A view: no
+        pixel is copied.
+        """
+        return dataclasses.replace(
+            self, labels=HiddenLabels(len(self)), ambiguous=None, keypoints=None, masks=None
+        )
+
+    @property
+    def is_blind(self) -> bool:
+        """True for a take whose truth is hidden (see :meth:`blind`)."""
+        return isinstance(self.labels, HiddenLabels)
 
     @property
     def size(self) -> tuple[int, int]:

@@ -94,8 +94,11 @@ class Samples:
         return Samples(self.task, list(recordings), self.rec, self.end, self.window, self.y)
 
     def without_labels(self) -> Samples:
-        """The same samples with ``y`` hidden: what ``predict`` receives."""
-        return Samples(self.task, self.recordings, self.rec, self.end, self.window, None)
+        """What ``predict`` receives: the same samples with ``y`` None, pointing into blind
+        views of their recordings (:meth:`Recording.blind`: labels unreadable, no keypoints
+        or masks), so a method cannot look at the truth of what it is asked about."""
+        blind = [r if r.is_blind else r.blind() for r in self.recordings]
+        return Samples(self.task, blind, self.rec, self.end, self.window, None)
 
     def as_frames(self, task: Task | None = None) -> Samples:
         """Every frame of every window as a frame sample (for voting over a window)."""

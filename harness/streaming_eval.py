@@ -29,7 +29,7 @@ def take_predictions(method, test: Samples, r_index: int) -> np.ndarray:
     ends = np.arange(test.window - 1, len(recording))
     every = Samples(test.task, test.recordings, np.full(len(ends), r_index), ends, test.window)
     predicted = np.full(len(recording), None, dtype=object)
-    predicted[ends] = method.predict_stream(every)
+    predicted[ends] = method.predict_stream(every.without_labels())
     return predicted
 
 

@@ -126,10 +126,12 @@ def single_threaded() -> None:
     """Limit BLAS and OpenMP to one thread for the rest of the process (idempotent).
 
     classic-tuned's work per frame is far too small to share between threads: with two
-    threads on a busy machine a one-frame predict takes 4-7 ms instead of 1.7 ms, and a
-    1 s fit takes 30 s when folds run side by side. Switching the limit on and off around
-    each call costs ~2 ms itself, so it is set once and left on. The harness times every
-    method on one core, so this is the setting it measures anyway.
+    threads on a busy machine a one-frame predict took 4-7 ms instead of 1.7 ms, and a
+    1 s fit 30 s when folds ran side by side. Switching the limit on and off around each
+    call cost ~2 ms itself, so it is set once and left on. The harness times every method
+    on one core, so this is the setting it measures anyway. (The one-thread figure is
+    ``python -m pytest tests/benchmarks/test_classic_latency.py --benchmark-only``; the
+    two-thread ones were timed by hand once, before this limit, and no command repeats them.)
     """
     if not _SINGLE_THREADED:
         _SINGLE_THREADED.append(ThreadpoolController().limit(limits=1))

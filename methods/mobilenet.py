@@ -21,8 +21,8 @@ pixels wide); ``mobilenet-person`` (a 160 x 112 crop around the performer, mirro
 Measured (mk-synth full, 5 leave-subjects-out folds, punch-kick-other macro-F1;
 ``python -m harness run --methods mobilenet,mobilenet-blog,mobilenet-fullframe,mobilenet-person
 --tasks punch-kick-other --weights-dir ../shared/weights``): mobilenet 0.53, mobilenet-blog
-0.29 (always "other"), mobilenet-fullframe 0.80, mobilenet-person 0.88; person crops of
-96x72 0.82, 128x96 0.85, 160x112 0.88 (``backbone``), mirrored training +0.03 at 128x96.
+0.29 (always "other"), mobilenet-fullframe 0.80, mobilenet-person 0.88 (its crop sizes and
+mirroring, measured with their command: :mod:`harness.extractors.person_crop`).
 """
 
 from __future__ import annotations

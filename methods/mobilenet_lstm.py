@@ -18,6 +18,10 @@ because its backbone saw a 56x100 crop, where a person is a few pixels wide (tra
 convolution 0.85, the last frame alone 0.80; the stopping and refit rule gives the GRU
 0.895. Run ``python -m harness run --methods mobilenet-lstm,mobilenet-person --tasks
 action --weights-dir ../shared/weights`` for the harness's own figure.
+
+Latency: the harness's probe is one live tick (``stream``): the new frame's crop and
+embedding (two backbone passes, frame and mirror) plus the GRU over the kept window;
+``window_latency_ms`` in results.json embeds all ``window`` raw frames, an upper bound.
 """
 
 from __future__ import annotations

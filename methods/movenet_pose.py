@@ -19,8 +19,10 @@ Measured (mk-synth full, clean, 5 leave-subjects-out folds, defaults; macro-F1 o
 subjects; ``python -m harness run --methods movenet-pose,movenet-pose-seq
 --weights-dir ../shared/weights``): posture 0.93 (folds 0.91-0.96), punch-kick-other 0.95
 (0.93-0.97), action 0.92 (0.89-0.96); front and roundhouse kicks are confused in about 4 %
-of kick windows. ``classifier="knn"`` (MediaPipe's choice) gave posture 0.89 and action
-0.66; ``"hgb"`` 0.94 on posture's first fold but fit in minutes.
+of kick windows (the action confusion matrix in results.json). ``classifier="knn"``
+(MediaPipe's choice) gave posture 0.89 and action 0.66; ``"hgb"`` 0.94 on posture's first
+fold (fold 0 in results.csv) but fit in minutes (fit_seconds): the same command with
+``--set movenet-pose.classifier=knn,hgb --set movenet-pose-seq.classifier=knn``.
 """
 
 from __future__ import annotations

@@ -168,3 +168,19 @@ def tree_state(root: Path) -> dict[str, tuple[int, int, str]]:
         for p in sorted(Path(root).rglob("*"))
         if p.is_file()
     }
+
+
+def held_out_rows(run_dir: Path, method: str) -> list[dict]:
+    """``method``'s rows in a run's results.csv (one per fold and scoring)."""
+    with open(Path(run_dir) / "results.csv", newline="") as handle:
+        return [row for row in csv.DictReader(handle) if row["method"] == method]
+
+
+def pooled_macro_f1(run_dir: Path, method: str, task: str) -> float:
+    """The run's pooled held-out macro-F1 of ``method`` on ``task`` (results.json)."""
+    import json
+
+    aggregates = json.loads((Path(run_dir) / "results.json").read_text())["aggregates"]
+    (entry,) = [a for a in aggregates if a["method"] == method and a["task"] == task]
+    assert entry["status"] == "ok", (method, entry["status"], entry.get("reason"))
+    return float(entry["macro_f1"])

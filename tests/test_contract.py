@@ -16,10 +16,12 @@ import pytest
 from sklearn.base import clone
 
 from harness import cache, discovery
+from harness.job import predict_in_order, vote
 from harness.method import FeatureMethod
-from harness.recording import Recording
+from harness.recording import LabelsHidden, Recording
 from harness.samples import task_samples
 from harness.splits import subject_folds
+from harness.streaming_eval import take_predictions
 from harness.tasks import TASKS, get_task
 
 METHODS = [p for p in discovery.discover("methods") if p.cls is not None]
@@ -230,6 +232,47 @@ def test_method_streams_a_take_as_it_predicts_its_windows(
         # a stateful method's take played live is its predict_stream (its state carried)
         expected = list(method.predict_stream(every) if method.stateful else method.predict(every))
     assert [pushed[e] for e in ends] == expected
+
+
+def check_predict_sees_no_truth(method, test) -> None:
+    """The runner hands ``predict`` blind takes (no labels, keypoints or masks), and the
+    method predicts from them: reading the truth of a test take fails this check."""
+    blind = test.without_labels()
+    assert blind.y is None
+    for recording in blind.recordings:
+        truth = [recording.keypoints is not None, recording.masks is not None]
+        truth.append(bool(np.asarray(recording.ambiguous).any()))
+        assert not any(truth), f"predict would see {recording.id}'s keypoints/masks/ambiguity"
+        with pytest.raises(LabelsHidden):
+            recording.labels[0]
+    try:
+        predict_in_order(method, test)  # the runner's call (held-out scoring, sweeps, votes)
+    except LabelsHidden as error:
+        pytest.fail(f"{type(method).__name__}.predict read the truth of a test take: {error}")
+
+
+@pytest.mark.parametrize("plugin, task_name", fit_cases())
+def test_method_predicts_without_seeing_the_truth_of_the_test_takes(
+    plugin, task_name, small_recordings, fitted_cache
+):
+    require_available(plugin)
+    method, _, _, test = _fitted(plugin, task_name, small_recordings, fitted_cache)
+    check_predict_sees_no_truth(method, test)
+
+
+def test_a_method_reading_the_test_labels_is_caught(small_recordings):
+    peeking = discovery.load_plugin("methods", REPO / "tests/plugins/methods/peeking.py", "peeking")
+    task = get_task("posture")
+    train, test = small_split(small_recordings, task)
+    method = peeking.create().fit(train)
+    with pytest.raises(pytest.fail.Exception, match="read the truth of a test take"):
+        check_predict_sees_no_truth(method, test)
+    with pytest.raises(LabelsHidden):  # the streaming evaluation hands blind takes too
+        take_predictions(method, test, int(test.rec[0]))
+    windows = task_samples(small_recordings[:1], dataclasses.replace(get_task("action")))
+    with pytest.raises(LabelsHidden):  # and the vote over a window's frames
+        vote(method, windows.subset(np.arange(3)))
+    assert list(method.predict(test)) == list(test.y)  # it does cheat when it can
 
 
 @pytest.mark.parametrize("plugin", METHODS, ids=method_ids(METHODS))

@@ -61,9 +61,10 @@ def augmented_recording_features(
             out[chunk] = features.reshape(-1, copies, *extractor.shape)
         return out
 
-    key = cache.key_of(
-        extractor.recording_key(recording), recipe, copies, stride, seed, augmentation.CODE
-    )
+    # The code: this module, the recipes and all they import (the extractor's own code is
+    # in its recording key), read now, so an edit made since import is seen.
+    code = cache.code_hash(*cache.project_modules(__name__))
+    key = cache.key_of(extractor.recording_key(recording), recipe, copies, stride, seed, code)
     features = cache.cached_array(f"augmented/{extractor.kind}", key, compute)
     return features, augmentation.flip_flags(recipe, copies, seed, keys)
 

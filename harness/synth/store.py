@@ -90,9 +90,13 @@ def _load_take(spec: TakeSpec, folder: Path, key: str) -> Recording:
 
 
 def _prune(root: Path, code: str) -> None:
-    """Delete takes rendered by other versions of the renderer (each full variant is ~7 GB),
-    except the versions a live process uses (it holds their shared lock): its workers open
-    the files by name, so an open memory map in the parent would not be enough."""
+    """Delete takes rendered by other versions of the renderer, except the versions a live
+    process uses (it holds their shared lock): its workers open the files by name, so an open
+    memory map in the parent would not be enough.
+
+    Each full variant is ~7 GB on disk (``du -sh`` of the cache's ``mk-synth`` folder after
+    ``python -m harness dataset preview mk-synth --out DIR`` renders the full clean set).
+    """
     if not root.is_dir():
         return
     versions: dict[str, list[Path]] = {}

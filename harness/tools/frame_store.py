@@ -30,12 +30,14 @@ from harness.tools import media
 
 
 def source_key(paths: Iterable[Path], *parts) -> str:
-    """Cache key and fingerprint: file paths, modification times and sizes, plus ``parts``."""
+    """Cache key and fingerprint: file paths, modification times and sizes, plus ``parts``
+    and the decoding code (this module and every project module it imports)."""
     stats = []
     for path in paths:
         stat = Path(path).stat()
         stats.append([str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size])
-    return cache.key_of(stats, list(parts), cache.code_hash(media))
+    code = cache.code_hash(*cache.project_modules(__name__))
+    return cache.key_of(stats, list(parts), code)
 
 
 def _load_entry(array_path: Path, index_path: Path) -> tuple[np.ndarray, list[int]] | None:

@@ -47,5 +47,7 @@ def test_movenet_predict_one_raw_frame_latency(benchmark, name):
     method.warm_up()
     one = samples.subset(np.array([3])).without_labels()
     with cache.bypassed():
-        benchmark.pedantic(method.predict, args=(one,), rounds=60, warmup_rounds=5)
+        # a window costs 8 MoveNet calls (~75 ms): fewer rounds keep the CI step short
+        rounds = 20 if name == "movenet-pose-seq" else 60
+        benchmark.pedantic(method.predict, args=(one,), rounds=rounds, warmup_rounds=3)
     meets_target(benchmark, TARGET_SECONDS[name])

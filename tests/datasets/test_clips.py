@@ -261,9 +261,15 @@ def test_decoded_frames_are_cached_memory_maps(tmp_path, two_clips):
     )
     _, first = load(two_clips)
     assert isinstance(first[0].frames, np.memmap)
+    decoded = np.array(first[0].frames)
+    entry = Path(first[0].frames.filename)
+    stored = np.load(entry, mmap_mode="r+")
+    stored[: len(decoded)] = 255 - decoded  # tamper: only the cached frames change
+    stored.flush()
+    del stored
     _, again = load(two_clips)
     assert first[0].fingerprint == again[0].fingerprint
-    assert np.array_equal(first[0].frames, again[0].frames)
+    assert np.array_equal(again[0].frames, 255 - decoded), "the second load decoded again"
 
 
 def test_clip_names_the_default_regex_partly_misses_are_reported(tmp_path):

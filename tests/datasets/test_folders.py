@@ -9,6 +9,8 @@ import cv2
 import numpy as np
 import pytest
 from _byod_data import (
+    held_out_rows,
+    pooled_macro_f1,
     sample_recordings,
     synthetic_recordings,
     tree_state,
@@ -237,6 +239,14 @@ def test_blog_folders_get_a_held_out_report_in_one_command(tmp_path):
     summary = (out / "summary.md").read_text()
     assert "punch-kick-other on folders:" in summary
     assert "leaky" not in summary.lower()
+    rows = held_out_rows(out, "classic-tuned")
+    assert rows and all(r["status"] == "ok" for r in rows), [r["reason"] for r in rows]
+    ours, chance = (
+        pooled_macro_f1(out, m, "punch-kick-other") for m in ("classic-tuned", "chance")
+    )
+    # Measured 0.41 against the stratified guess's 0.37 (seed 0): blog-style stills have
+    # no empty scene, so the silhouettes are rough; the method still ran and beat the guess.
+    assert ours > chance, (ours, chance)
 
 
 @pytest.mark.slow

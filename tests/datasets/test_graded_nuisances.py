@@ -23,6 +23,7 @@ from harness.synth import (
     plan_takes,
     profile_config,
     render_take,
+    store,
 )
 from harness.synth.config import MIN_SIZE, SynthConfig
 from harness.synth.store import take_key
@@ -170,13 +171,19 @@ def test_the_dataset_plugin_reads_a_strength_after_the_variant(plugin):
         assert "\n" not in str(info.value)
 
 
+def refuse_to_render(spec, folder):
+    raise AssertionError(f"take {spec.id} was rendered again instead of read from the cache")
+
+
 def test_rendering_at_a_strength_is_cached(tmp_path, monkeypatch):
     monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path))
     one = dataclasses.replace(SMALL, n_subjects=1, n_scenes=1)
     config = dataclasses.replace(one, nuisances=(("frame-rate", 0.5),))
     first = load_recordings(config, n_jobs=1)[0]
     written = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*.npy")}
-    again = load_recordings(config, n_jobs=1)[0]
+    with monkeypatch.context() as patch:
+        patch.setattr(store, "_write_take", refuse_to_render)
+        again = load_recordings(config, n_jobs=1)[0]
     assert {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*.npy")} == written
     assert again.fingerprint == first.fingerprint and again.fps == first.fps == 7.5
     assert np.array_equal(again.frames, first.frames)

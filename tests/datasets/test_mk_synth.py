@@ -262,8 +262,17 @@ def test_unknown_variant_or_profile_is_refused(plugin):
         plugin(profile="huge").config()
 
 
+def refuse_to_render(spec, folder):
+    """Stands in for the store's take writer where every take must come from the cache (it
+    raises in joblib's worker processes too)."""
+    raise AssertionError(f"take {spec.id} was rendered again instead of read from the cache")
+
+
 def test_second_load_is_served_from_the_cache(plugin, quick, monkeypatch):
+    from harness.synth import store
+
     monkeypatch.setenv("HARNESS_CACHE_DIR", str(Path(quick[0].frames.filename).parents[2]))
+    monkeypatch.setattr(store, "_write_take", refuse_to_render)
     again = plugin(profile="quick", seed=0).load()
     assert [r.fingerprint for r in again] == [r.fingerprint for r in quick]
     assert np.array_equal(again[0].frames[-1], quick[0].frames[-1])

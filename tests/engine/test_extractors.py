@@ -168,6 +168,31 @@ def test_tflite_backbone_gives_the_blogs_1024_features():
     assert out.min() >= 0 and out.max() > 0  # post-ReLU pooled activations
 
 
+#: The TFLite backbone's features of shared/images/grace_hopper.bmp (600x512, RGB),
+#: measured once on this tree (ai-edge-litert, OpenCV 4.11): the first 8 of 1024 and the L2
+#: norm. The model is uint8, so values are multiples of one output step (0.0235); the test
+#: allows two steps. Channels swapped (BGR) moves the first 8 by 1.5, a centre crop instead
+#: of the whole frame by 1.2, nearest-neighbour resizing by 0.7.
+GRACE_HOPPER_FIRST_8 = [0.0, 0.258813, 0.0, 0.023528, 1.270538, 0.188228, 0.188228, 2.023449]
+GRACE_HOPPER_NORM = 33.7666
+
+
+@pytest.mark.deep
+def test_tflite_backbone_matches_its_reference_on_a_real_photo():
+    from _plugins import SHARED, require_weights
+
+    require_weights("mobilenet_v1_1.0_224_quant_embedding_extractor.tflite")
+    photo = SHARED / "images" / "grace_hopper.bmp"
+    if not photo.is_file():
+        pytest.skip(f"needs the photo {photo}")
+    import cv2
+
+    image = cv2.cvtColor(cv2.imread(str(photo)), cv2.COLOR_BGR2RGB)
+    out = features.load_backbone("mobilenet-1.0-tflite").embed(image[None])[0]
+    np.testing.assert_allclose(out[:8], GRACE_HOPPER_FIRST_8, atol=0.05)
+    assert np.linalg.norm(out) == pytest.approx(GRACE_HOPPER_NORM, abs=0.1)
+
+
 def test_a_keras_backbone_takes_another_input_size_by_name():
     spec = features.get_spec("mobilenet-0.25@120x160")
     assert (spec.input_size, spec.dim, spec.weights) == (

@@ -115,7 +115,9 @@ def test_tuned_beats_chance_on_held_out_subjects(posture_samples):
     predicted = method.predict(held_out.without_labels())
     assert set(predicted) <= set(posture_samples.classes)
     assert method.best_params_  # chosen by grouped cross-validation
-    assert f1_score(held_out.y, predicted, average="macro") > 0.7  # chance: 1/7
+    # Measured 1.0 (seed 0): block figures on a noisy still scene are segmented exactly and
+    # their shapes differ plainly; chance is 1/7. A drop below 0.95 is a regression.
+    assert f1_score(held_out.y, predicted, average="macro") > 0.95
 
 
 def test_tuned_predict_proba_follows_task_classes(posture_samples):
@@ -147,4 +149,6 @@ def test_tuned_beats_chance_on_mk_synth_held_out_subject(monkeypatch):
     test = samples.subset(held_out)
     predicted = method.predict(test.without_labels())
     chance = f1_score(test.y, np.full(len(test), "other"), average="macro")
-    assert f1_score(test.y, predicted, average="macro") > chance + 0.1
+    # Measured 0.46 against 0.30 for always answering "other" (seed 0, last subject held
+    # out): three training performers, rendered shadows and clothes; the floor sits 0.04 below.
+    assert f1_score(test.y, predicted, average="macro") > 0.42 > chance + 0.1

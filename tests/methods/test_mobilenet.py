@@ -7,6 +7,7 @@ import csv
 import numpy as np
 import pytest
 from _plugins import REPO, helper, plugin
+from _tamper import zeroed_feature_cache
 from sklearn.base import clone
 from sklearn.dummy import DummyClassifier
 from sklearn.metrics import f1_score
@@ -121,7 +122,10 @@ def test_tiny_fit_beats_a_stratified_dummy_on_held_out_subjects(fitted):
     predicted = method.predict(test.without_labels())
     assert set(predicted) <= set(test.classes)
     ours = f1_score(list(test.y), list(predicted), average="macro")
-    assert ours > _chance_f1(train, test) + 0.1, ours
+    # Measured 0.55 against the stratified guess's 0.35 (seed 0, the same on every run here):
+    # whole frames of two training performers. The floor leaves 0.05 for other CPUs' float
+    # rounding; the person crop (test_mobilenet_person.py) reaches 0.63 on the same task.
+    assert ours > 0.50 and _chance_f1(train, test) < 0.40, ours
 
 
 @pytest.mark.deep
@@ -135,12 +139,15 @@ def test_predict_proba_columns_follow_the_task_classes(fitted):
 
 
 @pytest.mark.deep
-def test_one_raw_frame_predicts_the_same_when_caches_are_bypassed(fitted):
+def test_one_raw_frame_predicts_the_same_when_caches_are_bypassed(fitted, tmp_path, monkeypatch):
     method, _, test = fitted
     some = test.subset(np.arange(0, len(test), max(1, len(test) // 5))).without_labels()
     cached = method.predict_proba(some)
     method.warm_up()
-    with cache.bypassed():
+    used = [some.recordings[r] for r in np.unique(some.rec)]
+    zeroed_feature_cache(monkeypatch, tmp_path / "zeroed", method.extractor, used)
+    assert not np.allclose(method.predict_proba(some), cached)  # the cached path reads it
+    with cache.bypassed():  # the latency probe's path: computed from the pixels
         live = np.concatenate([method.predict_proba(some.subset([i])) for i in range(len(some))])
     np.testing.assert_allclose(live, cached, atol=1e-4)
 

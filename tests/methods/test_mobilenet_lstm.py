@@ -7,6 +7,7 @@ import copy
 import numpy as np
 import pytest
 from _plugins import REPO, helper, plugin
+from _tamper import zeroed_feature_cache
 from sklearn.dummy import DummyClassifier
 from sklearn.metrics import f1_score
 
@@ -68,7 +69,9 @@ def test_tiny_fit_beats_a_stratified_dummy_on_held_out_subjects(fitted):
     predicted = method.predict(test.without_labels())
     assert set(predicted) <= set(ACTION.classes)
     ours = f1_score(list(test.y), list(predicted), average="macro")
-    assert ours > _chance_f1(train, test) + 0.1, ours
+    # Measured 0.58 against the stratified guess's 0.14 over 11 actions (seed 0, the same
+    # on every run here); the floor leaves 0.05 for other CPUs' float rounding.
+    assert ours > 0.53 and ours > _chance_f1(train, test) + 0.35, ours
 
 
 @pytest.mark.deep
@@ -91,7 +94,9 @@ def test_leave_one_subject_out_on_mk_synth_quick_beats_a_stratified_dummy():
         ours += list(method.predict(test.without_labels()))
         dummy = DummyClassifier(strategy="stratified", random_state=0)
         chance += list(dummy.fit(np.zeros((len(train), 1)), train.y).predict(test.y[:, None]))
-    assert f1_score(truth, ours, average="macro") > f1_score(truth, chance, average="macro")
+    ours, chance = f1_score(truth, ours, average="macro"), f1_score(truth, chance, average="macro")
+    # Measured 0.19 against the stratified guess's 0.11 (seed 0, pooled over 4 folds).
+    assert ours > 0.17 and ours > chance + 0.05, (ours, chance)
 
 
 @pytest.mark.deep
@@ -122,12 +127,15 @@ def test_streaming_a_take_equals_pushing_its_frames_one_by_one(fitted):
 
 
 @pytest.mark.deep
-def test_one_window_from_raw_pixels_matches_the_cached_features(fitted):
+def test_one_window_from_raw_pixels_matches_the_cached_features(fitted, tmp_path, monkeypatch):
     from harness import cache
 
     method, _, test, _ = fitted
     some = test.subset(np.arange(0, len(test), max(1, len(test) // 4))).without_labels()
     cached = method.predict_proba(some)
+    used = [some.recordings[r] for r in np.unique(some.rec)]
+    zeroed_feature_cache(monkeypatch, tmp_path / "zeroed", method.extractor, used)
+    assert not np.allclose(method.predict_proba(some), cached)  # the cached path reads it
     with cache.bypassed():  # the latency probe's path: crops and embeddings recomputed
         live = np.concatenate([method.predict_proba(some.subset([i])) for i in range(len(some))])
     np.testing.assert_allclose(live, cached, atol=1e-4)

@@ -76,4 +76,8 @@ def test_tiny_fit_beats_a_stratified_dummy_on_held_out_subjects(toy_recordings):
     ours = f1_score(list(test.y), list(predicted), average="macro")
     dummy = DummyClassifier(strategy="stratified", random_state=0)
     guessed = dummy.fit(np.zeros((len(train), 1)), train.y).predict(np.zeros((len(test), 1)))
-    assert ours > f1_score(list(test.y), list(guessed), average="macro") + 0.1, ours
+    chance = f1_score(list(test.y), list(guessed), average="macro")
+    # Measured 0.63 against the stratified guess's 0.35 (seed 0, the same on every run here);
+    # above the whole frame's 0.55 on this split (test_mobilenet.py): the crop is the point.
+    # The floor leaves 0.05 for other CPUs' float rounding.
+    assert ours > 0.58 and chance < 0.40, (ours, chance)

@@ -12,6 +12,7 @@ from sklearn.metrics import f1_score
 from harness import cache, streaming_eval
 from harness.api import MoveNetKeypoints, Recording, get_task, swap_side
 from harness.extractors import movenet as _movenet
+from harness.files import atomic_save_npy
 from harness.samples import task_samples
 from harness.splits import in_subjects, subject_folds
 
@@ -130,13 +131,16 @@ def private_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path))
 
 
-def test_keypoints_from_the_cache_equal_keypoints_from_raw_pixels(private_cache):
+def test_keypoints_from_the_cache_equal_keypoints_from_raw_pixels(private_cache, tmp_path):
     _require_movenet()
     rng = np.random.default_rng(0)
     frames = rng.integers(0, 255, (10, 240, 320, 3), np.uint8)
     take = Recording("t", frames, ["stand", "punch_left"] * 5, "s1")
     samples = task_samples([take], get_task("action"), window=4)
-    cached = MoveNetKeypoints().of_samples(samples)
+    cached = np.array(MoveNetKeypoints().of_samples(samples))
+    (entry,) = (tmp_path / "features" / "movenet").glob("*.npy")
+    atomic_save_npy(entry, np.zeros_like(np.load(entry)))  # tamper: only the cache is wrong
+    assert not MoveNetKeypoints().of_samples(samples).any()  # the cached path reads it
     with cache.bypassed():
         raw = MoveNetKeypoints().of_samples(samples)
     assert cached.shape == (len(samples), 4, 17, 3)
@@ -152,9 +156,18 @@ def mk_synth_quick():
 
 
 @pytest.mark.parametrize(
-    "cls, task", [(MoveNetPose, "punch-kick-other"), (MoveNetPoseSeq, "action")]
+    "cls, task, floor, margin",
+    # Measured on mk-synth quick, seed 0, first of two subject folds (deterministic here):
+    # punch-kick-other 0.76 (stratified guess 0.35), posture 0.79 (guess 0.10), action 0.58
+    # (guess 0.12). Floors sit about 0.05 below; the margins over the guess are the ranking
+    # that must hold: keypoints separate postures far better than guessing.
+    [
+        (MoveNetPose, "punch-kick-other", 0.70, 0.3),
+        (MoveNetPose, "posture", 0.74, 0.6),
+        (MoveNetPoseSeq, "action", 0.52, 0.4),
+    ],
 )
-def test_fit_on_some_subjects_beats_chance_on_the_others(cls, task, mk_synth_quick):
+def test_fit_on_some_subjects_beats_chance_on_the_others(cls, task, floor, margin, mk_synth_quick):
     _require_movenet()
     samples = task_samples(mk_synth_quick, get_task(task), window=8)
     train_subjects, test_subjects = subject_folds(samples.groups, 2, 0)[0]
@@ -165,7 +178,7 @@ def test_fit_on_some_subjects_beats_chance_on_the_others(cls, task, mk_synth_qui
     chance = DummyClassifier(strategy="stratified", random_state=0).fit(train.end, train.y)
     score = f1_score(test.y, predicted, average="macro")
     chance_score = f1_score(test.y, chance.predict(test.end), average="macro")
-    assert score > chance_score + 0.1, (score, chance_score)
+    assert score > floor and score > chance_score + margin, (score, chance_score)
     if cls is MoveNetPoseSeq:  # streaming gives the same label as predict at each window
         recording = test.recording(0)
         stream = streaming_eval.take_predictions(method, test, int(test.rec[0]))
