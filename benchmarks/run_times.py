@@ -2,7 +2,7 @@
 
 Usage (from the repository root; minutes to an hour, it runs the real thing)::
 
-    python benchmarks/run_times.py [--weights-dir DIR] [--skip-full] [--jobs N]
+    python benchmarks/run_times.py [--weights-dir DIR] [--skip-full] [--jobs N] [--keep DIR]
 
 Prints one line per run: wall seconds and the peak resident memory of the whole process
 tree (the harness and its workers, sampled every half second from /proc: Linux only).
@@ -63,6 +63,7 @@ def main() -> int:
     parser.add_argument("--weights-dir", default=os.environ.get("HARNESS_WEIGHTS_DIR"))
     parser.add_argument("--skip-full", action="store_true", help="only the quick profile")
     parser.add_argument("--jobs", default=None, help="--jobs for the runs (default: the CLI's)")
+    parser.add_argument("--keep", type=Path, help="keep the runs' folders (reports) here")
     options = parser.parse_args()
     common = ["--weights-dir", options.weights_dir] if options.weights_dir else []
     common += ["--jobs", options.jobs] if options.jobs else []
@@ -75,7 +76,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as scratch:
         for name, args, fresh in plans:
             cache = Path(scratch) / ("cache-" + name.split(",")[0])
-            out = Path(scratch) / f"run-{name.replace(', ', '-')}"
+            out = (options.keep or Path(scratch)) / f"run-{name.replace(', ', '-')}"
             if fresh and cache.exists():
                 raise SystemExit(f"{cache} should be empty for a cold run")
             seconds, peak, status = timed_run([*args, *common, "--out", str(out)], cache)
