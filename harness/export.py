@@ -27,7 +27,7 @@ from harness import cache, discovery
 from harness.errors import UsageError
 from harness.extractors import PersonCrop, WholeFrame
 from harness.extractors.backbones import get_spec, load_backbone, resize
-from harness.extractors.person_crop import person_crop
+from harness.extractors.person_crop import PlayerFinder, person_crop
 from harness.extractors.runtime import import_tensorflow, quiet_stderr
 from harness.files import atomic_write_bytes, atomic_write_json
 from harness.samples import task_samples
@@ -113,8 +113,9 @@ def model_inputs(method, samples) -> np.ndarray:
     for i in range(len(samples)):
         clip = samples.clip(i)
         if isinstance(extractor, PersonCrop):
-            scene = extractor.background_of(samples.recording(i))
-            images = np.stack([person_crop(f, scene, size) for f in clip])
+            # the player found as the live stream finds them, followed through the window
+            find = PlayerFinder(extractor.background_of(samples.recording(i)))
+            images = np.stack([person_crop(f, find(np.asarray(f)), size) for f in clip])
         else:
             images = resize(np.asarray(clip), size)
         out.append(images if samples.window > 1 else images[0])
