@@ -39,6 +39,14 @@ def _csv(text: str) -> tuple[str, ...]:
     return items
 
 
+def _sweeps(text: str) -> tuple[str, ...]:
+    """Sweep names; ``lighting`` stands for both of its kinds, each swept on its own."""
+    names = []
+    for name in _csv(text):
+        names += ["lighting-gradual", "lighting-sudden"] if name == "lighting" else [name]
+    return tuple(dict.fromkeys(names))
+
+
 def _dataset_specs(text: str) -> tuple[str, ...]:
     """Comma-separated specs; ``NAME:PATH`` whose path exists as written is one spec, commas
     and all (``--dataset 'folders:/data/a,b'``)."""
@@ -205,10 +213,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--sweep",
-        type=_csv,
+        type=_sweeps,
         metavar="NUISANCE[,NUISANCE]",
         help="train on clean takes, test held-out people under each nuisance at graded "
-        "strengths (mk-synth)",
+        "strengths (mk-synth; lighting = lighting-gradual,lighting-sudden)",
     )
     place = run.add_mutually_exclusive_group()
     place.add_argument("--out", type=Path, help="run folder (default reports/<run-id>)")

@@ -142,6 +142,8 @@ def fit_cases():
     for plugin in METHODS:
         for task in plugin.tasks:
             marks = [pytest.mark.deep] if "tensorflow" in plugin.cls.requirements else []
+            if plugin.preset and plugin.preset.optional:  # out of the default run: slow step
+                marks.append(pytest.mark.slow)
             cases.append(pytest.param(plugin, task, id=f"{plugin.name}-{task}", marks=marks))
     return cases
 

@@ -95,3 +95,10 @@ def test_default_quick_run_reports_every_method_on_every_task(tmp_path):
         missing = [task for task in tasks if (method, task) not in ok]
         assert not missing, f"{method} has no result on {missing}"
     assert {"chance", "classic-faithful", "classic-tuned"} <= set(expected)
+
+
+def test_sweeping_lighting_sweeps_both_of_its_kinds():
+    from harness.cli import _sweeps
+
+    assert _sweeps("lighting,shake") == ("lighting-gradual", "lighting-sudden", "shake")
+    assert _sweeps("lighting-sudden,lighting") == ("lighting-sudden", "lighting-gradual")
