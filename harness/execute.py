@@ -30,6 +30,7 @@ from concurrent.futures import FIRST_COMPLETED, wait
 from pathlib import Path
 
 from joblib.externals import loky
+from joblib.externals.loky import process_executor
 from joblib.externals.loky.process_executor import (
     BrokenProcessPool,
     ShutdownExecutorError,
@@ -52,9 +53,15 @@ def worker_env(workers: int) -> dict[str, str]:
 
 
 def _log_crashes_to(log: str | None) -> None:
-    """Worker start-up: native crash tracebacks to the run's errors.log, not the terminal."""
+    """Worker start-up: native crash tracebacks to the run's errors.log, not the terminal;
+    the worker kept however much memory it grows."""
     if log:
         faulthandler.enable(file=open(log, "a"))  # noqa: SIM115 - open for the worker's life
+    # With psutil installed, loky replaces a worker whose memory grew 300 MB since its first
+    # job, taking it for a leak. Ours grow by design (TensorFlow, the backbones and pose
+    # models they keep loaded for the next job); a replacement re-imports and reloads them
+    # all (seconds each time), so the check is off. A real runaway still meets the OS.
+    process_executor._MAX_MEMORY_LEAK_SIZE = 1 << 50
 
 
 def crash_reason(error: BaseException) -> str:

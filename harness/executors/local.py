@@ -3,8 +3,7 @@
 Fit jobs go through :class:`harness.execute.LocalExecutor` unchanged (its crash isolation
 finds the culprit among jobs that ran beside a crash). :meth:`LocalBackend.map` runs other
 tasks (one recording's features) on the same worker pool, so the fits that follow find the
-models loaded, unless loky has replaced the worker: with psutil installed (Dask and Ray
-bring it), loky replaces a worker whose memory grew by over 300 MB since its first task.
+models loaded (loky's replacement of workers whose memory grew is off: harness.execute).
 """
 
 from __future__ import annotations

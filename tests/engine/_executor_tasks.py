@@ -27,3 +27,14 @@ def where_am_i(_) -> dict:
         "cache": os.environ.get("HARNESS_CACHE_DIR"),
         "pid": os.getpid(),
     }
+
+
+_KEPT = []  # what a worker keeps loaded between jobs (models, in the harness)
+
+
+def grow_and_tell(megabytes: int) -> int:
+    """Keep ``megabytes`` more memory (touched, so it is resident), wait past loky's
+    memory check delay (1 s), return this worker's pid."""
+    _KEPT.append(bytearray(megabytes << 20))
+    time.sleep(1.2)
+    return os.getpid()

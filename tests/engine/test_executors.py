@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _executor_tasks import double_or_fail
+from _executor_tasks import double_or_fail, grow_and_tell
 
 from harness.discovery import discover
 from harness.errors import UsageError
@@ -68,6 +68,17 @@ def test_map_reports_a_crash_and_a_time_out_as_those_tasks_errors_and_runs_the_r
     assert "terminated" in str(outcomes["crash"][1]).lower()
     assert isinstance(outcomes["hang"][1], TimeLimit)
     assert str(outcomes["hang"][1]) == "timed out after 4 s (--timeout)"
+
+
+def test_a_worker_that_keeps_its_models_loaded_is_not_replaced_as_a_leak():
+    pytest.importorskip("psutil", reason="loky checks worker memory only with psutil")
+    pids = []
+    executor = LocalBackend(workers=1, timeout=60)
+    try:  # loky's own limit: a worker grown 300 MB since its first task is replaced
+        executor.map(grow_and_tell, [1, 400, 1, 1], lambda item, pid, error: pids.append(pid))
+    finally:
+        executor.close()
+    assert len(set(pids)) == 1, "the worker was replaced: its models would load again"
 
 
 def test_open_executor_refuses_an_unknown_backend_and_an_address_without_a_cluster():
