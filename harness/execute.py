@@ -53,10 +53,14 @@ def worker_env(workers: int) -> dict[str, str]:
 
 
 def _log_crashes_to(log: str | None) -> None:
-    """Worker start-up: native crash tracebacks to the run's errors.log, not the terminal;
-    the worker kept however much memory it grows."""
+    """Worker start-up: whatever the worker writes to stderr (native crash tracebacks,
+    TensorFlow's C++ log lines at every fit) goes to the run's errors.log, not the
+    terminal, where the run prints one line per failure; the worker keeps however much
+    memory it grows."""
     if log:
-        faulthandler.enable(file=open(log, "a"))  # noqa: SIM115 - open for the worker's life
+        stream = open(log, "a")  # noqa: SIM115 - open for the worker's life
+        os.dup2(stream.fileno(), 2)  # file descriptor 2: C++ libraries write there directly
+        faulthandler.enable(file=stream)
     # With psutil installed, loky replaces a worker whose memory grew 300 MB since its first
     # job, taking it for a leak. Ours grow by design (TensorFlow, the backbones and pose
     # models they keep loaded for the next job); a replacement re-imports and reloads them
