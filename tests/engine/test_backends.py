@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 import pytest
+from _bad_methods import BAD_METHODS
 from _executor_tasks import where_am_i
 
 from harness.executors import open_executor
@@ -33,32 +34,6 @@ METRICS = (
     "false_triggers_per_min",
 )  # fmt: skip
 METHODS = ("chance", "classic-faithful", "classic-tuned", "movenet-pose")
-
-CRASHING_METHODS = """
-import os, signal, time
-from harness.api import Method
-
-class _Answer(Method):
-    tasks = ("punch-binary",)
-    def fit(self, train):
-        self.answer_ = train.y[0]
-        return self
-    def predict(self, samples):
-        return [self.answer_] * len(samples)
-
-class Crasher(_Answer):
-    name = "crasher"
-    def fit(self, train):
-        os.kill(os.getpid(), signal.SIGSEGV)
-
-class Sleeper(_Answer):
-    name = "sleeper"
-    def fit(self, train):
-        time.sleep(600)
-
-class Honest(_Answer):
-    name = "honest"
-"""
 
 
 def needs(backend: str) -> None:
@@ -111,7 +86,7 @@ def test_a_crash_and_a_hang_on_a_cluster_are_failed_rows_and_the_others_finish(
     needs(backend)
     folder = tmp_path / "methods"
     folder.mkdir()
-    (folder / "bad.py").write_text(CRASHING_METHODS)
+    (folder / "bad.py").write_text(BAD_METHODS)
     run_dir = toy_run(
         toy_dirs, tmp_path / "run", tmp_path / "cache", monkeypatch, backend=backend,
         methods=("crasher", "sleeper", "honest", "chance"), tasks=("punch-binary",),
