@@ -139,9 +139,22 @@ def with_augment_grid(config: RunConfig, methods) -> RunConfig:
     if unknown:
         raise UsageError(f"unknown augmentation recipe {unknown[0]!r}; valid: {', '.join(RECIPES)}")
     settings = {name: dict(params) for name, params in config.settings.items()}
-    takers = [p.name for p in methods if p.available and "augment" in p.create().get_params()]
+    takers, kept = [], []
+    for plugin in (p for p in methods if p.available):
+        method = plugin.create()
+        if "augment" not in method.get_params():
+            continue
+        # a crop found against the empty scene cannot take the recipe's shifts and crops
+        extractor = getattr(method, "extractor", None)
+        (kept if getattr(extractor, "needs_background", False) else takers).append(plugin.name)
+    if kept:
+        print(
+            f"warning: --augment leaves {', '.join(kept)} as they are: their person crop is "
+            "found against the empty scene, which the recipe's shifts and crops break",
+            file=sys.stderr,
+        )
     if not takers:
-        raise UsageError("--augment: none of the selected methods has an augment parameter")
+        raise UsageError("--augment: none of the selected methods can take an augmentation")
     for name in takers:
         settings.setdefault(name, {}).setdefault("augment", list(config.augment))
     print(f"--augment applies to {', '.join(takers)}", file=sys.stderr)

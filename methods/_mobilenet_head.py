@@ -35,6 +35,12 @@ def training_set(method, train) -> tuple[np.ndarray, np.ndarray]:
         parts_x.append(x)
         parts_y.append(y)
     if augment != "none" and copies:
+        if method.extractor.needs_background:  # the recipe's crops and shifts move the
+            raise ValueError(  # performer against the empty scene the crop is found with
+                f"augment={augment!r} with features={method.features!r}: the person crop is "
+                "found against the empty scene, which the recipe's shifts and crops break; "
+                "use augment='none' (mirror=True mirrors the crop) or features='frame'"
+            )
         x, y = augmented_features(train, method.extractor, augment, copies, augment_every, seed)
         parts_x.append(x)
         parts_y.append(y)

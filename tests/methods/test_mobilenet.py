@@ -221,3 +221,20 @@ def test_fine_tuned_model_keeps_batch_norm_in_inference_mode_and_unfreezes_only_
     np.testing.assert_allclose(model(x, training=True), model(x, training=False), atol=1e-5)
     names = {w.path.split("/")[-2] for w in model.trainable_weights}
     assert {"conv_pw_13", "conv_dw_12"} <= names and "conv_pw_11" not in names
+
+
+def test_a_person_crop_refuses_the_blog_augmentation_in_one_line(data):
+    # the recipe shifts and crops the frame; the crop is found against the unmoved scene
+    train, _ = _split(data, "punch-kick-other", max_train=200)
+    method = MobileNet(features="person", backbone="mobilenet-0.25@160x112", augment="blog")
+    with pytest.raises(ValueError, match="found against the empty scene"):
+        method.fit(train)
+
+
+def test_augment_grids_only_the_methods_that_can_take_it(capsys):
+    from harness.runner import with_augment_grid
+
+    methods = [plugin("methods", name) for name in ("mobilenet", "mobilenet-person")]
+    config = with_augment_grid(RunConfig(augment=("blog", "none")), methods)
+    assert config.settings == {"mobilenet": {"augment": ["blog", "none"]}}
+    assert "leaves mobilenet-person as they are" in capsys.readouterr().err
