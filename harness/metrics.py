@@ -127,7 +127,8 @@ def score(y_true, y_pred, classes, groups, seed: int) -> dict:
 
 def merge_confusions(parts: list[dict], classes) -> dict:
     """Per-subject confusions of several folds as one, on the union of their labels (task
-    order, then strays); subjects in sorted order, as :func:`per_subject_confusions` gives."""
+    order, then strays); subjects in sorted order, as :func:`per_subject_confusions` gives.
+    A subject tested in several folds (``--protocol random-frames``) gets their sum."""
     seen = {label for part in parts for label in part["labels"]}
     labels = [c for c in classes if c in seen] + sorted(seen - set(classes))
     index = {label: i for i, label in enumerate(labels)}
@@ -137,7 +138,7 @@ def merge_confusions(parts: list[dict], classes) -> dict:
         for subject, matrix in part["subjects"].items():
             full = np.zeros((len(labels), len(labels)), int)
             full[np.ix_(where, where)] = np.asarray(matrix, int)
-            subjects[subject] = full
+            subjects[subject] = subjects.get(subject, 0) + full
     return {"labels": labels, "subjects": dict(sorted(subjects.items()))}
 
 

@@ -89,7 +89,7 @@ def test_per_subject_confusions_split_the_pooled_matrix_by_subject():
     }
 
 
-def _folds(seed: int):
+def _folds(seed: int, same_subjects: bool = False):
     """Imperfect predictions of 3 folds of 2 subjects each; fold 2 never shows class c and
     one fold predicts a class outside the task (a stray)."""
     rng = np.random.default_rng(seed)
@@ -100,15 +100,20 @@ def _folds(seed: int):
         guess = np.where(rng.random(40) < 0.6, truth, rng.choice(["a", "b", "c"], 40))
         if fold == 1:
             guess[0] = "stray"
-        groups = np.repeat([f"s{2 * fold}", f"s{2 * fold + 1}"], 20)
+        # subjects apart by fold, or the same people in every fold (random frames)
+        first = 0 if same_subjects else 2 * fold
+        groups = np.repeat([f"s{first}", f"s{first + 1}"], 20)
         folds.append((truth, guess, groups))
     return folds
 
 
+@pytest.mark.parametrize("same_subjects", [False, True], ids=["subjects", "random-frames"])
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_scores_from_per_subject_confusions_equal_scores_of_the_pooled_predictions(seed):
+def test_scores_from_per_subject_confusions_equal_scores_of_the_pooled_predictions(
+    seed, same_subjects
+):
     classes = ("a", "b", "c")
-    folds = _folds(seed)
+    folds = _folds(seed, same_subjects)
     parts = []
     for truth, guess, groups in folds:
         labels = score(truth, guess, classes, groups, seed)["confusion"]["labels"]
