@@ -28,6 +28,13 @@ def training_set(method, train) -> tuple[np.ndarray, np.ndarray]:
     """
     augment, copies, frame_every = method.augment, method.copies, method.frame_every
     augment_every, seed = method.augment_every, method.random_state
+    if augment != "none" and copies and method.extractor.needs_background:
+        raise ValueError(  # the recipe's crops and shifts move the performer against the
+            # empty scene the crop is found with (checked before any frame is embedded)
+            f"augment={augment!r} with features={method.features!r}: the person crop is "
+            "found against the empty scene, which the recipe's shifts and crops break; "
+            "use augment='none' (mirror=True mirrors the crop) or features='frame'"
+        )
     parts_x, parts_y = [], []
     if frame_every:
         kept = train.subset(train.end % frame_every == 0)
@@ -35,12 +42,6 @@ def training_set(method, train) -> tuple[np.ndarray, np.ndarray]:
         parts_x.append(x)
         parts_y.append(y)
     if augment != "none" and copies:
-        if method.extractor.needs_background:  # the recipe's crops and shifts move the
-            raise ValueError(  # performer against the empty scene the crop is found with
-                f"augment={augment!r} with features={method.features!r}: the person crop is "
-                "found against the empty scene, which the recipe's shifts and crops break; "
-                "use augment='none' (mirror=True mirrors the crop) or features='frame'"
-            )
         x, y = augmented_features(train, method.extractor, augment, copies, augment_every, seed)
         parts_x.append(x)
         parts_y.append(y)
