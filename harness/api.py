@@ -23,6 +23,7 @@ from harness.extractors import (
     PersonCrop,
     Silhouette,
     WholeFrame,
+    augmentation_refusal,
     augmented_features,
     mirrored_view,
 )
@@ -114,6 +115,7 @@ __all__ = [
     "align_proba",
     "as_frame_batch",
     "augment",
+    "augmentation_refusal",
     "augmented_features",
     "cached_images",
     "cached_video",

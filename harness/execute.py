@@ -52,7 +52,7 @@ def worker_env(workers: int) -> dict[str, str]:
     return dict.fromkeys(names, threads)
 
 
-def _log_crashes_to(log: str | None) -> None:
+def _start_worker(log: str | None) -> None:
     """Worker start-up: whatever the worker writes to stderr (native crash tracebacks,
     TensorFlow's C++ log lines at every fit) goes to the run's errors.log, not the
     terminal, where the run prints one line per failure; the worker keeps however much
@@ -97,7 +97,7 @@ class LocalExecutor:
             self._pool = loky.ProcessPoolExecutor(
                 max_workers=size,
                 env=worker_env(self.workers),
-                initializer=_log_crashes_to,
+                initializer=_start_worker,
                 initargs=(self.log,),
             )
             self._size = size

@@ -134,25 +134,23 @@ def with_augment_grid(config: RunConfig, methods) -> RunConfig:
     if not config.augment:
         return config
     from harness.augment import RECIPES
+    from harness.extractors.augmented import augmentation_refusal
 
     unknown = [r for r in config.augment if r not in RECIPES]
     if unknown:
         raise UsageError(f"unknown augmentation recipe {unknown[0]!r}; valid: {', '.join(RECIPES)}")
     settings = {name: dict(params) for name, params in config.settings.items()}
-    takers, kept = [], []
+    takers = []
     for plugin in (p for p in methods if p.available):
         method = plugin.create()
         if "augment" not in method.get_params():
             continue
-        # a crop found against the empty scene cannot take the recipe's shifts and crops
-        extractor = getattr(method, "extractor", None)
-        (kept if getattr(extractor, "needs_background", False) else takers).append(plugin.name)
-    if kept:
-        print(
-            f"warning: --augment leaves {', '.join(kept)} as they are: their person crop is "
-            "found against the empty scene, which the recipe's shifts and crops break",
-            file=sys.stderr,
-        )
+        extractor = getattr(method, "extractor", None)  # a Method reading pixels has none
+        refusal = extractor is not None and augmentation_refusal(extractor)
+        if refusal:
+            print(f"warning: --augment leaves {plugin.name} as it is: {refusal}", file=sys.stderr)
+        else:
+            takers.append(plugin.name)
     if not takers:
         raise UsageError("--augment: none of the selected methods can take an augmentation")
     for name in takers:

@@ -12,7 +12,13 @@ import numpy as np
 from sklearn.model_selection import GroupShuffleSplit
 from sklearn.utils.class_weight import compute_sample_weight
 
-from harness.api import augmented_features, import_tensorflow, load_backbone, resize
+from harness.api import (
+    augmentation_refusal,
+    augmented_features,
+    import_tensorflow,
+    load_backbone,
+    resize,
+)
 
 MIN_SUBJECTS_FOR_VALIDATION = 4
 
@@ -28,12 +34,11 @@ def training_set(method, train) -> tuple[np.ndarray, np.ndarray]:
     """
     augment, copies, frame_every = method.augment, method.copies, method.frame_every
     augment_every, seed = method.augment_every, method.random_state
-    if augment != "none" and copies and method.extractor.needs_background:
-        raise ValueError(  # the recipe's crops and shifts move the performer against the
-            # empty scene the crop is found with (checked before any frame is embedded)
-            f"augment={augment!r} with features={method.features!r}: the person crop is "
-            "found against the empty scene, which the recipe's shifts and crops break; "
-            "use augment='none' (mirror=True mirrors the crop) or features='frame'"
+    refusal = augmentation_refusal(method.extractor)
+    if augment != "none" and copies and refusal:  # said before any frame is embedded
+        raise ValueError(
+            f"augment={augment!r} with features={method.features!r}: {refusal}; use "
+            "augment='none' (mirror=True mirrors the crop) or features='frame'"
         )
     parts_x, parts_y = [], []
     if frame_every:

@@ -10,6 +10,15 @@ SHARED = REPO.parent / "shared"
 SQUAT = SHARED / "images" / "squat.bmp"
 
 
+def plugin_folder(folder: Path, **files: str) -> Path:
+    """A folder of plugin files a test writes: ``plugin_folder(tmp_path / "m", bad=SOURCE)``
+    makes ``m/bad.py``; returns the folder."""
+    folder.mkdir()
+    for stem, source in files.items():
+        (folder / f"{stem}.py").write_text(source)
+    return folder
+
+
 def require_weights(*files: str, photo: Path | None = None) -> None:
     """Skip the calling test, with the resolver's one-line reason, when LiteRT, a weights
     file or the ``photo`` is missing here."""

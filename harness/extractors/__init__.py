@@ -11,7 +11,7 @@ See :mod:`harness.extractors.base` for the contract. The extractors:
   learned person mask (no empty scene needed).
 """
 
-from harness.extractors.augmented import augmented_features
+from harness.extractors.augmented import augmentation_refusal, augmented_features
 from harness.extractors.base import Extractor, mirrored_view
 from harness.extractors.blazepose_extractors import BlazePoseLandmarks, BlazePoseMask
 from harness.extractors.frame import WholeFrame
@@ -27,6 +27,7 @@ __all__ = [
     "PersonCrop",
     "Silhouette",
     "WholeFrame",
+    "augmentation_refusal",
     "augmented_features",
     "mirrored_view",
 ]

@@ -22,6 +22,19 @@ from harness.stages import stage
 FRAMES_PER_CALL = 16
 
 
+def augmentation_refusal(extractor: Extractor) -> str | None:
+    """Why frames for ``extractor`` cannot be augmented, or None when they can.
+
+    The recipes shift and crop the whole frame; an extractor that finds the person against
+    the take's empty scene would compare moved frames with an unmoved scene."""
+    if extractor.needs_background:
+        return (
+            f"the {extractor.kind} is found against the empty scene, which the recipe's "
+            "shifts and crops break"
+        )
+    return None
+
+
 def augmented_recording_features(
     recording, extractor: Extractor, recipe: str, copies: int, stride: int, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -91,6 +104,9 @@ def augmented_features(
     empty = np.zeros((0, *extractor.shape), extractor.dtype), np.zeros(0, object)
     if augmentation.RECIPES[recipe].is_identity or copies == 0:
         return empty
+    refusal = augmentation_refusal(extractor)
+    if refusal:
+        raise ValueError(f"augment={recipe!r}: {refusal}")
     if samples.window != 1:
         raise ValueError("augmented_features serves frame samples only")
     chosen = samples.end % stride == 0

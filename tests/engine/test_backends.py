@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from _bad_methods import BAD_METHODS
 from _executor_tasks import where_am_i
+from _plugins import plugin_folder
 
 from harness.executors import open_executor
 from harness.executors.setup import HARNESS_ROOT, threads_per_worker
@@ -84,9 +85,7 @@ def test_a_crash_and_a_hang_on_a_cluster_are_failed_rows_and_the_others_finish(
     backend, toy_dirs, tmp_path, monkeypatch
 ):
     needs(backend)
-    folder = tmp_path / "methods"
-    folder.mkdir()
-    (folder / "bad.py").write_text(BAD_METHODS)
+    folder = plugin_folder(tmp_path / "methods", bad=BAD_METHODS)
     run_dir = toy_run(
         toy_dirs, tmp_path / "run", tmp_path / "cache", monkeypatch, backend=backend,
         methods=("crasher", "sleeper", "honest", "chance"), tasks=("punch-binary",),

@@ -3,6 +3,7 @@
 import sys
 
 import pytest
+from _plugins import plugin_folder
 
 from harness import discovery
 from harness.errors import UsageError
@@ -58,23 +59,21 @@ def test_two_folders_with_same_named_helpers_each_get_their_own(tmp_path):
 
 
 def test_a_plugin_cannot_import_another_plugin_by_its_bare_name(tmp_path):
-    folder = tmp_path / "m"
-    folder.mkdir()
-    (folder / "base.py").write_text("from harness.api import Method\n")
-    (folder / "derived.py").write_text("import base\n")
+    folder = plugin_folder(
+        tmp_path / "m", base="from harness.api import Method\n", derived="import base\n"
+    )
     plugins = {p.name: p for p in discovery.discover("methods", [folder])}
     assert not plugins["derived"].available and "base" in plugins["derived"].reason
 
 
 def test_presets_are_listed_as_methods_of_their_own(tmp_path):
-    folder = tmp_path / "m"
-    folder.mkdir()
-    (folder / "tunable.py").write_text(
-        "from harness.api import Method, Preset\n"
+    folder = plugin_folder(
+        tmp_path / "m",
+        tunable="from harness.api import Method, Preset\n"
         "class Tunable(Method):\n    name = 'tunable'\n    tasks = ('posture', 'action')\n"
         "    presets = {'tunable-big': Preset({'size': 9}, tasks=('posture',), "
         "description='the big one')}\n"
-        "    def __init__(self, *, size=1):\n        self.size = size\n"
+        "    def __init__(self, *, size=1):\n        self.size = size\n",
     )
     plugins = {p.name: p for p in discovery.discover("methods", [folder])}
     big = plugins["tunable-big"]
@@ -86,11 +85,10 @@ def test_presets_are_listed_as_methods_of_their_own(tmp_path):
 
 
 def test_a_plugin_reusing_a_builtin_name_is_refused_naming_both_files(tmp_path):
-    folder = tmp_path / "m"
-    folder.mkdir()
-    (folder / "impostor.py").write_text(
-        "from harness.api import Method\n"
-        "class Impostor(Method):\n    name = 'chance'\n    tasks = ('posture',)\n"
+    folder = plugin_folder(
+        tmp_path / "m",
+        impostor="from harness.api import Method\n"
+        "class Impostor(Method):\n    name = 'chance'\n    tasks = ('posture',)\n",
     )
     plugins = discovery.discover("methods", [folder])
     chance = [p for p in plugins if p.name == "chance"]

@@ -14,6 +14,7 @@ from harness.api import (
     Recording,
     Silhouette,
     WholeFrame,
+    augmentation_refusal,
     augmented_features,
     get_task,
     mirrored_view,
@@ -338,3 +339,11 @@ def test_person_crop_mirror_rule_matches_embedding_the_mirrored_take(
     width = take.size[1]
     error = np.abs(extractor.mirror(direct, width) - flipped).mean() / np.abs(direct).mean()
     assert error < 0.1, error
+
+
+def test_frames_for_a_crop_found_against_the_empty_scene_are_not_augmented(toy_recordings):
+    # the recipes shift and crop whole frames; the scene the crop is found against does not move
+    samples = task_samples(toy_recordings[:1], get_task("punch-binary"))
+    assert augmentation_refusal(WholeFrame("mobilenet-0.25")) is None
+    with pytest.raises(ValueError, match="found against the empty scene"):
+        augmented_features(samples, PersonCrop("mobilenet-0.25@160x112"), "blog", copies=1)

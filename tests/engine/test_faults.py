@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from _bad_methods import BAD_METHODS
+from _plugins import plugin_folder
 from filelock import FileLock
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -26,9 +27,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def bad_methods(tmp_path) -> Path:
-    folder = tmp_path / "bad_methods"
-    folder.mkdir()
-    (folder / "bad.py").write_text(BAD_METHODS)
+    folder = plugin_folder(tmp_path / "bad_methods", bad=BAD_METHODS)
     return folder
 
 
@@ -96,11 +95,9 @@ def test_a_crash_an_exit_and_a_hang_become_failed_rows_and_the_others_finish(
 
 
 def test_a_plugin_that_exits_at_import_is_unavailable_not_fatal(toy_dirs, tmp_path):
-    folder = tmp_path / "m"
-    folder.mkdir()
     # A script's parser meeting arguments it does not know (the run's own argv, say) exits.
     script = "import argparse\nargparse.ArgumentParser().parse_args(['--profile', 'quick'])\n"
-    (folder / "cli_tool.py").write_text(script)
+    folder = plugin_folder(tmp_path / "m", cli_tool=script)
     config = toy_config(toy_dirs, tmp_path / "run", method_dirs=(str(folder),))
     assert (run(config) / "results.json").is_file()  # the argparse call did not end the run
     with pytest.raises(UsageError, match=r"cli_tool.py \(SystemExit"):
@@ -163,12 +160,11 @@ def test_a_write_that_fails_is_one_line_and_leaves_no_torn_or_temporary_file(toy
 
 
 def test_a_dataset_that_fails_to_load_exits_2_before_any_fit(tmp_path):
-    folder = tmp_path / "d"
-    folder.mkdir()
-    (folder / "broken.py").write_text(
-        "from harness.api import Dataset\n"
+    folder = plugin_folder(
+        tmp_path / "d",
+        broken="from harness.api import Dataset\n"
         "class Broken(Dataset):\n    name = 'broken'\n"
-        "    def load(self):\n        raise OSError('disk unplugged')\n"
+        "    def load(self):\n        raise OSError('disk unplugged')\n",
     )
     result = harness("run", "--dataset", "broken", "--datasets-dir", folder, "--out",
                      tmp_path / "run", "--methods", "chance")  # fmt: skip
@@ -180,14 +176,13 @@ def test_a_dataset_that_fails_to_load_exits_2_before_any_fit(tmp_path):
 
 
 def test_a_task_with_one_class_is_refused_not_scored(tmp_path, toy_dirs):
-    folder = tmp_path / "d"
-    folder.mkdir()
-    (folder / "still.py").write_text(
-        "import numpy as np\nfrom harness.api import Dataset, Recording\n"
+    folder = plugin_folder(
+        tmp_path / "d",
+        still="import numpy as np\nfrom harness.api import Dataset, Recording\n"
         "class Still(Dataset):\n    name = 'still'\n"
         "    def load(self):\n"
         "        frames = np.zeros((6, 8, 8, 3), np.uint8)\n"
-        "        return [Recording(f's{i}', frames, ['stand'] * 6, f's{i}') for i in range(3)]\n"
+        "        return [Recording(f's{i}', frames, ['stand'] * 6, f's{i}') for i in range(3)]\n",
     )
     config = toy_config(toy_dirs, tmp_path / "run", datasets=("still",), tasks=("posture",),
                         dataset_dirs=(str(folder),))  # fmt: skip
@@ -246,13 +241,12 @@ def test_a_cache_dir_that_is_a_file_is_one_line(tmp_path, monkeypatch, capsys):
 
 
 def test_a_task_no_selected_dataset_serves_is_one_line(toy_dirs, tmp_path):
-    folder = tmp_path / "d"
-    folder.mkdir()
-    (folder / "coarse.py").write_text(
-        "import numpy as np\nfrom harness.api import Dataset, Recording\n"
+    folder = plugin_folder(
+        tmp_path / "d",
+        coarse="import numpy as np\nfrom harness.api import Dataset, Recording\n"
         "class Coarse(Dataset):\n    name = 'coarse'\n    tasks = ('punch-binary',)\n"
         "    def load(self):\n        frames = np.zeros((4, 8, 8, 3), np.uint8)\n"
-        "        return [Recording(f's{i}', frames, ['punch'] * 4, f's{i}') for i in range(2)]\n"
+        "        return [Recording(f's{i}', frames, ['punch'] * 4, f's{i}') for i in range(2)]\n",
     )
     config = toy_config(toy_dirs, tmp_path / "run", datasets=("coarse",), tasks=("action",),
                         dataset_dirs=(str(folder),))  # fmt: skip
@@ -269,13 +263,12 @@ def test_report_on_a_damaged_results_json_is_one_line(tmp_path, damage, capsys):
 
 
 def test_a_dollar_in_a_name_and_a_multi_line_reason_do_not_break_the_report(toy_dirs, tmp_path):
-    folder = tmp_path / "m"
-    folder.mkdir()
-    (folder / "money.py").write_text(
-        "from harness.api import Method\n"
+    folder = plugin_folder(
+        tmp_path / "m",
+        money="from harness.api import Method\n"
         "class Money(Method):\n    name = 'cost-$5$'\n    tasks = ('punch-binary',)\n"
         "    def fit(self, train):\n        raise ValueError('first line\\nsecond | line')\n"
-        "    def predict(self, samples):\n        return []\n"
+        "    def predict(self, samples):\n        return []\n",
     )
     config = toy_config(toy_dirs, tmp_path / "run", methods=("chance", "cost-$5$"),
                         method_dirs=(str(folder),))  # fmt: skip

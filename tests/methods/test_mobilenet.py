@@ -237,4 +237,4 @@ def test_augment_grids_only_the_methods_that_can_take_it(capsys):
     methods = [plugin("methods", name) for name in ("mobilenet", "mobilenet-person")]
     config = with_augment_grid(RunConfig(augment=("blog", "none")), methods)
     assert config.settings == {"mobilenet": {"augment": ["blog", "none"]}}
-    assert "leaves mobilenet-person as they are" in capsys.readouterr().err
+    assert "leaves mobilenet-person as it is" in capsys.readouterr().err
