@@ -196,14 +196,23 @@ def _fit_and_score(job: Job) -> list[dict]:
 
 
 def timings(job: Job, method, test: Samples) -> dict:
-    """Latency and throughput, measured on one fold of each method and task (the others
-    reuse it: it does not depend on the fold); NaN where not measured."""
+    """Latency and throughput, measured on one fold of one task per method and dataset (the
+    rest reuse it, :func:`harness.results.aggregate`: it depends on neither the fold nor the
+    task); NaN where not measured.
+
+    The live tick (the headline) gets every round asked for; the cold call and the batch
+    throughput get pytest-benchmark's time budget (:data:`latency.MAX_TIME`), since from
+    raw pixels a window method embeds every frame of each window.
+    """
     if not job.probe_latency:
         return {"timing": None, "cold_timing": None, "fps": float("nan")}
     method.warm_up()
     one = test.subset(np.arange(1)).without_labels()
-    batch = test.subset(np.arange(min(latency.THROUGHPUT_BATCH, len(test)))).without_labels()
-    cold = latency.probe(lambda: method.predict(one), rounds=job.latency_rounds)
+    size = min(max(1, latency.THROUGHPUT_BATCH // test.window), len(test))
+    batch = test.subset(np.arange(size)).without_labels()
+    cold = latency.probe(
+        lambda: method.predict(one), rounds=job.latency_rounds, max_time=latency.MAX_TIME
+    )
     tick = stream_tick(method, test, job.latency_rounds)
     return {
         # What a game pays per camera frame is one live tick (the new frame in, the label out,
@@ -211,5 +220,7 @@ def timings(job: Job, method, test: Samples) -> dict:
         # the cold start (a window's every frame, a tracker's detector), kept apart.
         "timing": tick or cold,
         "cold_timing": cold,
-        "fps": latency.throughput(lambda: method.predict(batch), len(batch)),
+        "fps": latency.throughput(
+            lambda: method.predict(batch), len(batch), max_time=latency.MAX_TIME
+        ),
     }

@@ -18,7 +18,13 @@ from harness import cache
 
 DEFAULT_ROUNDS = 50
 DEFAULT_WARMUP = 5
-THROUGHPUT_BATCH = 32
+THROUGHPUT_BATCH = 32  # frames' worth of input: 32 frames, or 32 // window windows
+# pytest-benchmark's budget (``--benchmark-max-time``, ``--benchmark-min-rounds``) for the
+# probes that are not the headline: a window method's cold call embeds every frame of the
+# window, so 50 rounds of it cost seconds per method (issue 11: 183 s of a 462 s quick run
+# went to latency probes).
+MAX_TIME = 1.0
+MIN_ROUNDS = 5
 
 
 def stats_of(seconds: list[float]) -> dict:
@@ -42,28 +48,43 @@ def stats_of(seconds: list[float]) -> dict:
     }
 
 
-def probe(call: Callable[[], object], rounds: int = DEFAULT_ROUNDS, warmup: int = DEFAULT_WARMUP):
-    """Time ``call()`` ``rounds`` times after ``warmup`` untimed calls, caches bypassed."""
+def probe(
+    call: Callable[[], object],
+    rounds: int = DEFAULT_ROUNDS,
+    warmup: int = DEFAULT_WARMUP,
+    max_time: float | None = None,
+):
+    """Time ``call()`` ``rounds`` times after ``warmup`` untimed calls, caches bypassed.
+
+    With ``max_time`` (seconds), warm-up and timing each stop once they have taken that
+    long and done at least one warm-up call and :data:`MIN_ROUNDS` timed ones.
+    """
     with cache.bypassed():
-        for _ in range(warmup):
-            call()
-        seconds = []
-        for _ in range(rounds):
-            start = time.perf_counter()
-            call()
-            seconds.append(time.perf_counter() - start)
+        _repeat(call, warmup, 1, max_time)
+        seconds = _repeat(call, rounds, MIN_ROUNDS, max_time)
     return stats_of(seconds)
 
 
-def throughput(call_batch: Callable[[], object], batch_size: int, rounds: int = 3) -> float:
-    """Inputs per second when ``call_batch()`` handles ``batch_size`` inputs at once."""
+def _repeat(call, times: int, at_least: int, max_time: float | None) -> list[float]:
+    """Durations of up to ``times`` calls; past ``at_least`` calls, stop after ``max_time``."""
+    seconds: list[float] = []
+    for _ in range(times):
+        start = time.perf_counter()
+        call()
+        seconds.append(time.perf_counter() - start)
+        if max_time is not None and len(seconds) >= at_least and sum(seconds) >= max_time:
+            break
+    return seconds
+
+
+def throughput(
+    call_batch: Callable[[], object], batch_size: int, rounds: int = 3, max_time: float | None = None
+) -> float:
+    """Inputs per second when ``call_batch()`` handles ``batch_size`` inputs at once (the
+    best of ``rounds`` calls after one warm-up; at least one timed call within ``max_time``)."""
     with cache.bypassed():
         call_batch()  # warm-up
-        best = float("inf")
-        for _ in range(rounds):
-            start = time.perf_counter()
-            call_batch()
-            best = min(best, time.perf_counter() - start)
+        best = min(_repeat(call_batch, rounds, 1, max_time))
     return batch_size / best if best > 0 else float("inf")
 
 

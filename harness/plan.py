@@ -67,7 +67,7 @@ class Job:
     params: dict = field(default_factory=dict)
     protocol: str = "subjects"
     sweep: list[SweepTest] = field(default_factory=list)
-    probe_latency: bool = True  # on one fold per method and task: it does not vary by fold
+    probe_latency: bool = True  # on one fold of one task per method: it varies with neither
     save_dir: Path | None = None  # run --save-models: where this fold's model goes
 
 
@@ -188,6 +188,7 @@ def plan(config, dataset, recordings, methods, tasks, run_dir: Path, sweeps=()):
         "data": cache.key_of(dataset.label, dataset.version, [r.fingerprint for r in recordings]),
         "engine": engine_hash(),
         "explained": set(),
+        "timed": set(),  # methods whose latency is probed already (on an earlier task)
     }
     for task_name in (t for t in tasks if t in dataset.tasks):
         task = get_task(task_name)
@@ -240,6 +241,11 @@ def _jobs_of(config, dataset, recordings, plugin, task, scoring, sweeps, run_dir
                 if task.name == "posture" and label not in context["explained"]:
                     explain_dir = run_dir / "explain"
                     context["explained"].add(label)
+                # latency depends on neither the fold nor the task: probed once per method
+                first = fold == 0 and protocol == config.protocols[0]
+                probe = first and label not in context["timed"]
+                if probe:
+                    context["timed"].add(label)
                 key = cache.key_of(
                     code,
                     context["engine"],
@@ -254,6 +260,7 @@ def _jobs_of(config, dataset, recordings, plugin, task, scoring, sweeps, run_dir
                     config.folds,
                     config.window,
                     config.latency_rounds,
+                    probe,
                     [(t.dataset, t.dataset_version) for t in sweep],
                 )
                 stream = (
@@ -279,7 +286,7 @@ def _jobs_of(config, dataset, recordings, plugin, task, scoring, sweeps, run_dir
                         params,
                         protocol,
                         sweep,
-                        probe_latency=fold == 0 and protocol == config.protocols[0],
+                        probe_latency=probe,
                         save_dir=(
                             fold_model_dir(run_dir, dataset.label, label, task.name, fold)
                             if config.save_models and protocol == PROTOCOLS[0]

@@ -114,7 +114,36 @@ def aggregate(rows: list[dict]) -> list[dict]:
             )
         entry["fold_macro_f1_std"] = float(np.std([r["macro_f1"] for r in ok]))
         result.append(entry)
+    share_latency(result)
     return result
+
+
+LATENCY_FIELDS = ("latency_median_ms", "latency_p95_ms", "throughput_fps")
+
+
+def share_latency(entries: list[dict]) -> None:
+    """Give every entry of a method the latency probed on one of its tasks.
+
+    The runner probes each method once per dataset (the first fold of its first task): a
+    live tick costs the same whatever the task's classes or the fold. Entries that reuse
+    the figure name the task it was measured on (``latency_task``). A ``+vote`` entry is
+    its last-frame method's tick: the vote over recent labels costs nothing measurable.
+    """
+
+    def source_of(entry):
+        method = entry["method"].removesuffix("+vote")
+        return entry.get("trained_on") or entry["dataset"], method
+
+    measured = {}
+    for entry in entries:
+        if entry.get("latency_median_ms") is not None and "+vote" not in entry["method"]:
+            measured.setdefault(source_of(entry), entry)
+    for entry in entries:
+        source = measured.get(source_of(entry))
+        if entry.get("latency_median_ms") is not None or source is None:
+            continue
+        entry.update({k: source[k] for k in LATENCY_FIELDS if k in source})
+        entry["latency_task"] = source["task"]
 
 
 def to_csv(rows: list[dict]) -> str:

@@ -79,3 +79,17 @@ def test_folds_without_a_latency_probe_are_left_out_of_the_latency_median():
     rows = [fold_row(0, *FOLD_0, latency=2.0), fold_row(1, *FOLD_1, latency=math.nan)]
     (entry,) = aggregate(rows)
     assert entry["latency_median_ms"] == pytest.approx(2.0)
+
+
+def test_every_task_of_a_method_shows_the_latency_probed_on_one_of_them():
+    probed = fold_row(0, *FOLD_0, latency=2.0)
+    other_task = fold_row(0, *FOLD_0, latency=float("nan")) | {"task": "action"}
+    vote = other_task | {"method": "m+vote", "scoring": "vote"}
+    other_method = fold_row(0, *FOLD_0, latency=float("nan")) | {"method": "n"}
+    entries = {(e["task"], e["method"]): e for e in aggregate([probed, other_task, vote, other_method])}
+    for key in (("action", "m"), ("action", "m+vote")):
+        assert entries[key]["latency_median_ms"] == pytest.approx(2.0)
+        assert entries[key]["throughput_fps"] == pytest.approx(50.0)
+        assert entries[key]["latency_task"] == "posture"
+    assert "latency_task" not in entries[("posture", "m")]
+    assert "latency_median_ms" not in entries[("posture", "n")]  # never probed: no figure
