@@ -54,7 +54,7 @@ class MobileNetLSTM(RecurrentMethod):
         epochs: int = 40,
         batch_size: int = 64,
         learning_rate: float = 1e-3,
-        patience: int = 6,
+        patience: int = 3,
         validation_fraction: float = 0.25,
         random_state: int = 0,
     ):
