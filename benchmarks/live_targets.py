@@ -44,7 +44,8 @@ from harness.live.app import play  # noqa: E402
 from harness.live.score import BUDGET_MS, pooled, score_events, table  # noqa: E402
 from harness.live.video import VideoWriter  # noqa: E402
 from harness.models import load_model, save_model, training_summary  # noqa: E402
-from harness.samples import task_samples  # noqa: E402
+from harness.plan import scorings, views  # noqa: E402
+from harness.samples import DEFAULT_WINDOW  # noqa: E402
 from harness.streaming import summarise_stream  # noqa: E402
 from harness.tasks import get_task  # noqa: E402
 
@@ -58,13 +59,19 @@ def fitted_model(name: str, recordings, held_out: set[str], folder: Path, seed: 
     if not plugin.available:
         sys.exit(f"{name} is unavailable here: {plugin.reason}")
     train = [r for r in recordings if r.subject not in held_out]
-    samples = task_samples(train, get_task(TASK))
+    # as `harness train` and a run fit it: a window method learns the window ending at
+    # each frame of the frame task
+    task = get_task(TASK)
+    samples, _ = views(train, task, DEFAULT_WINDOW, scorings(plugin, task)[0])
     method = plugin.create()
     if "random_state" in method.get_params():
         method.set_params(random_state=seed)
     method.fit(samples)
     training = training_summary("mk-synth", samples, seed=seed)
-    save_model(method, folder, plugin_name=name, task=samples.task, window=1, training=training)
+    save_model(
+        method, folder, plugin_name=name, task=samples.task, window=samples.window,
+        training=training,
+    )  # fmt: skip
     return load_model(folder)
 
 

@@ -3,7 +3,7 @@
 Usage (from the repository root; minutes to an hour, it runs the real thing)::
 
     python benchmarks/run_times.py [--weights-dir DIR] [--skip-full] [--jobs N] [--keep DIR]
-    python benchmarks/run_times.py --warm-only CACHE --jobs 1   # a full run on a filled cache
+    python benchmarks/run_times.py --warm-only CACHE --jobs 1 [--tasks action]  # on a filled cache
 
 Prints one line per run: wall seconds and the peak memory of the whole process tree (the
 harness and its workers, sampled every half second from /proc: Linux only): PSS (every
@@ -91,6 +91,7 @@ def main() -> int:
     parser.add_argument("--weights-dir", default=os.environ.get("HARNESS_WEIGHTS_DIR"))
     parser.add_argument("--skip-full", action="store_true", help="only the quick profile")
     parser.add_argument("--jobs", default=None, help="--jobs for the runs (default: the CLI's)")
+    parser.add_argument("--tasks", default=None, help="--tasks for the runs (default: all)")
     parser.add_argument(
         "--keep", type=Path, help="keep the runs' folders (reports) and caches here"
     )
@@ -104,6 +105,7 @@ def main() -> int:
     options = parser.parse_args()
     common = ["--weights-dir", options.weights_dir] if options.weights_dir else []
     common += ["--jobs", options.jobs] if options.jobs else []
+    common += ["--tasks", options.tasks] if options.tasks else []
     plans = [("quick, cold", ["--profile", "quick"], True)]
     if not options.skip_full:
         plans += [
