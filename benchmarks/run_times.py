@@ -3,7 +3,8 @@
 Usage (from the repository root; minutes to an hour, it runs the real thing)::
 
     python benchmarks/run_times.py [--weights-dir DIR] [--skip-full] [--jobs N] [--keep DIR]
-    python benchmarks/run_times.py --warm-only CACHE --jobs 1 [--tasks action]  # on a filled cache
+    python benchmarks/run_times.py --runs full-cold --cache CACHE   # keeps the full cache
+    python benchmarks/run_times.py --runs full-warm --cache CACHE --jobs 1 [--tasks action]
 
 Prints one line per run: wall seconds and the peak memory of the whole process tree (the
 harness and its workers, sampled every half second from /proc: Linux only): PSS (every
@@ -25,6 +26,7 @@ import time
 from pathlib import Path
 
 TARGETS = {"quick, cold": 90, "full, cold": 15 * 60, "full, warm": 5 * 60}
+RUNS = ("quick-cold", "full-cold", "full-warm")
 MEMORY_TARGET_GB = 4.0
 
 
@@ -89,40 +91,40 @@ def timed_run(args: list[str], cache: Path) -> tuple[float, dict[str, float], in
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--weights-dir", default=os.environ.get("HARNESS_WEIGHTS_DIR"))
-    parser.add_argument("--skip-full", action="store_true", help="only the quick profile")
+    parser.add_argument(
+        "--runs",
+        default=",".join(RUNS),
+        help=f"which runs, in order (default: {','.join(RUNS)})",
+    )
+    parser.add_argument("--skip-full", action="store_true", help="only the quick, cold run")
     parser.add_argument("--jobs", default=None, help="--jobs for the runs (default: the CLI's)")
     parser.add_argument("--tasks", default=None, help="--tasks for the runs (default: all)")
+    parser.add_argument("--keep", type=Path, help="keep the runs' folders (reports) here")
     parser.add_argument(
-        "--keep", type=Path, help="keep the runs' folders (reports) and caches here"
-    )
-    parser.add_argument(
-        "--warm-only",
+        "--cache",
         type=Path,
-        metavar="CACHE",
-        help="only the full warm run, on the cache folder CACHE a full run has filled "
-        "(with --jobs 1 and 2: the scaling figure of docs/scaling.md)",
+        help="the full runs' cache folder (kept; empty for a cold run): a later "
+        "`--runs full-warm --cache` reuses it, e.g. with --jobs 1 and 2 for docs/scaling.md",
     )
     options = parser.parse_args()
+    runs = ["quick-cold"] if options.skip_full else options.runs.split(",")
+    unknown = sorted(set(runs) - set(RUNS))
+    if unknown:
+        parser.error(f"unknown runs {unknown}; valid: {', '.join(RUNS)}")
     common = ["--weights-dir", options.weights_dir] if options.weights_dir else []
     common += ["--jobs", options.jobs] if options.jobs else []
     common += ["--tasks", options.tasks] if options.tasks else []
-    plans = [("quick, cold", ["--profile", "quick"], True)]
-    if not options.skip_full:
-        plans += [
-            ("full, cold", ["--profile", "full"], True),
-            ("full, warm", ["--profile", "full"], False),
-        ]
-    if options.warm_only:
-        plans = [("full, warm", ["--profile", "full"], False)]
     with tempfile.TemporaryDirectory() as scratch:
-        for name, args, fresh in plans:
-            # with --keep the caches stay too: a later --warm-only run can reuse them
-            cache_root = options.keep or Path(scratch)
-            cache = options.warm_only or cache_root / ("cache-" + name.split(",")[0])
-            out = (options.keep or Path(scratch)) / f"run-{name.replace(', ', '-')}"
-            if fresh and cache.exists():
+        for run in runs:
+            profile, state = run.split("-")
+            name = f"{profile}, {state}"
+            default_cache = Path(scratch) / f"cache-{profile}"
+            cache = options.cache if options.cache and profile == "full" else default_cache
+            out = (options.keep or Path(scratch)) / f"run-{run}"
+            if state == "cold" and cache.exists() and any(cache.iterdir()):
                 raise SystemExit(f"{cache} should be empty for a cold run")
-            seconds, peak, status = timed_run([*args, *common, "--out", str(out)], cache)
+            args = ["--profile", profile, *common, "--out", str(out)]
+            seconds, peak, status = timed_run(args, cache)
             ok = seconds <= TARGETS[name] and peak["pss"] <= MEMORY_TARGET_GB
             print(
                 f"{name:<12} {seconds:7.0f} s (target {TARGETS[name]} s)   peak PSS "
