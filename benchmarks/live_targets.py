@@ -40,6 +40,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from harness import discovery  # noqa: E402
+from harness.live import events as debouncer  # noqa: E402
 from harness.live.app import play  # noqa: E402
 from harness.live.score import BUDGET_MS, pooled, score_events, table  # noqa: E402
 from harness.live.video import VideoWriter  # noqa: E402
@@ -88,7 +89,13 @@ def main(argv=None) -> int:
     parser.add_argument("--held-out", default="s09,s10", help="subjects left out of training")
     parser.add_argument("--methods", default="classic-tuned,movenet-pose")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--smoothing", type=float, default=debouncer.DEFAULT_ALPHA)
+    parser.add_argument("--enter", type=float, default=debouncer.DEFAULT_ENTER)
+    parser.add_argument("--exit", type=float, default=debouncer.DEFAULT_EXIT)
+    parser.add_argument("--hold", type=int, default=debouncer.DEFAULT_HOLD_FRAMES)
     args = parser.parse_args(argv)
+    debouncing = {"alpha": args.smoothing, "enter": args.enter, "exit": args.exit,
+                  "hold_frames": args.hold}  # fmt: skip
     held_out = set(args.held_out.split(","))
     (dataset,) = discovery.resolve_datasets(
         ("mk-synth",), discovery.discover("datasets"), args.profile, args.seed
@@ -106,7 +113,7 @@ def main(argv=None) -> int:
             latency, scores, raw = [], [], []
             for take, video in zip(takes, videos, strict=True):
                 summary = play(model, source=video, show=False, out=scratch / "out.avi",
-                               events=scratch / "events.jsonl")  # fmt: skip
+                               events=scratch / "events.jsonl", debouncing=debouncing)  # fmt: skip
                 frames, seconds = frames + summary.frames, seconds + summary.seconds
                 latency += summary.latency_ms
                 scores.append(score_events(summary.events, take.labels, take.fps))

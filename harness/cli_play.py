@@ -3,6 +3,7 @@
 python -m harness train --method M --task T [--dataset D] [--profile P] --out DIR
 python -m harness live --model DIR (--camera N | --source FILE) [--keys FILE]
                        [--no-window] [--out VIDEO] [--events FILE]
+                       [--smoothing ALPHA] [--enter P] [--exit P] [--hold N]
 python -m harness export --model DIR --format tflite [--out FILE]
 """
 
@@ -12,6 +13,7 @@ import sys
 from pathlib import Path
 
 from harness.errors import UsageError
+from harness.live import events
 from harness.samples import DEFAULT_WINDOW
 
 DEFAULT_DATASET = "mk-synth"
@@ -51,6 +53,25 @@ def add_parsers(commands, add_common) -> None:
         "(default 3 for a camera, 0 for a file)",
     )
     live.add_argument("--scene-frames", type=int, default=10, help="frames of the empty scene")
+    debouncing = live.add_argument_group(
+        "events", "when a move starts and ends (see harness/live/events.py for the trade-offs)"
+    )
+    debouncing.add_argument(
+        "--smoothing", type=float, default=events.DEFAULT_ALPHA, metavar="ALPHA",
+        help=f"weight of the newest frame in the moving average (default {events.DEFAULT_ALPHA})",
+    )  # fmt: skip
+    debouncing.add_argument(
+        "--enter", type=float, default=events.DEFAULT_ENTER, metavar="P",
+        help=f"a move starts above this average probability (default {events.DEFAULT_ENTER})",
+    )  # fmt: skip
+    debouncing.add_argument(
+        "--exit", type=float, default=events.DEFAULT_EXIT, metavar="P",
+        help=f"and ends below this one (default {events.DEFAULT_EXIT})",
+    )  # fmt: skip
+    debouncing.add_argument(
+        "--hold", type=int, default=events.DEFAULT_HOLD_FRAMES, metavar="N",
+        help=f"frames above --enter before it starts (default {events.DEFAULT_HOLD_FRAMES})",
+    )  # fmt: skip
     add_common(live)
 
     export = commands.add_parser("export", help="a saved deep model as one TFLite file")
@@ -93,9 +114,20 @@ def _load(args):
 def command_live(args) -> int:
     from harness.live.app import play
 
+    settings = {
+        "alpha": args.smoothing,
+        "enter": args.enter,
+        "exit": args.exit,
+        "hold_frames": args.hold,
+    }
+    try:  # checked before the model loads: a bad setting is the user's input
+        events.MoveDebouncer(("move",), **settings)
+    except ValueError as error:
+        raise UsageError(f"live: {error}") from None
     model = _load(args)
     summary = play(
         model,
+        debouncing=settings,
         camera=args.camera,
         source=args.source,
         keys=args.keys,

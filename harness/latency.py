@@ -78,7 +78,10 @@ def _repeat(call, times: int, at_least: int, max_time: float | None) -> list[flo
 
 
 def throughput(
-    call_batch: Callable[[], object], batch_size: int, rounds: int = 3, max_time: float | None = None
+    call_batch: Callable[[], object],
+    batch_size: int,
+    rounds: int = 3,
+    max_time: float | None = None,
 ) -> float:
     """Inputs per second when ``call_batch()`` handles ``batch_size`` inputs at once (the
     best of ``rounds`` calls after one warm-up; at least one timed call within ``max_time``)."""

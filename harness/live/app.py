@@ -99,6 +99,7 @@ def play(
     events=None,
     countdown: float | None = None,
     scene_frames: int = DEFAULT_SCENE_FRAMES,
+    debouncing: dict | None = None,
     log=None,
 ) -> LiveSummary:
     """Run ``model`` (a :class:`harness.models.SavedModel`) live; see the module docstring.
@@ -112,6 +113,8 @@ def play(
     events : a file for the JSON-lines events; None or ``-`` for stdout.
     countdown : seconds before the empty scene is read (default 3 for a camera, 0 for a
         file); only for methods that use the scene. ``scene_frames``: frames it is read from.
+    debouncing : :class:`~harness.live.events.MoveDebouncer` settings (``alpha``,
+        ``enter``, ``exit``, ``hold_frames``); its defaults when None.
     log : where notes go (default: stderr).
     """
     method, summary = model.method, LiveSummary()
@@ -126,7 +129,7 @@ def play(
         video = stack.enter_context(VideoWriter(out, frames.fps)) if out else None
         window = stack.enter_context(Window(headless=not (show and display_available())))
         blank_panel = warm_up(model, frames.size)
-        debouncer = MoveDebouncer(model.classes, fps=frames.fps)
+        debouncer = MoveDebouncer(model.classes, fps=frames.fps, **(debouncing or {}))
         scene, stream = None, None
         if method.uses_background():
             wait = (

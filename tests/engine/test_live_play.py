@@ -123,3 +123,38 @@ def test_the_classic_model_takes_its_scene_first_then_draws_its_panel(
 def test_a_camera_that_does_not_open_is_one_line(toy_model, capsys):
     assert main(["live", "--model", str(toy_model), "--camera", "97", "--no-window"]) == 2
     assert capsys.readouterr().err.strip().startswith("error: camera 97: cannot open it")
+
+
+def test_debouncer_settings_reach_the_events(toy_model, toy_recordings, tmp_path):
+    take = toy_recordings[0]
+    video = tmp_path / "take.avi"
+    with VideoWriter(video, 15.0) as writer:
+        for frame in take.frames:
+            writer.write(frame)
+
+    def starts(*settings) -> int:
+        events = tmp_path / "events.jsonl"
+        argv = ["live", "--model", str(toy_model), "--source", str(video), "--no-window",
+                "--events", str(events), "--scene-frames", "4", *settings]  # fmt: skip
+        assert main(argv) == 0
+        return sum(json.loads(line)["event"] == "start" for line in events.read_text().splitlines())
+
+    assert starts() > 0
+    assert starts("--hold", str(len(take) + 1)) == 0  # no move can hold that long
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        (["--enter", "0.3", "--exit", "0.4"], "exit=0.4, enter=0.3"),
+        (["--smoothing", "0"], "alpha=0.0"),
+    ],
+)
+def test_bad_debouncer_settings_are_one_line_before_the_model_loads(
+    tmp_path, capsys, settings, message
+):
+    missing = tmp_path / "no-model"
+    argv = ["live", "--model", str(missing), "--source", str(tmp_path / "v.avi"), *settings]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: live: debouncer:") and message in err and "\n" not in err

@@ -86,7 +86,9 @@ def test_every_task_of_a_method_shows_the_latency_probed_on_one_of_them():
     other_task = fold_row(0, *FOLD_0, latency=float("nan")) | {"task": "action"}
     vote = other_task | {"method": "m+vote", "scoring": "vote"}
     other_method = fold_row(0, *FOLD_0, latency=float("nan")) | {"method": "n"}
-    entries = {(e["task"], e["method"]): e for e in aggregate([probed, other_task, vote, other_method])}
+    entries = {
+        (e["task"], e["method"]): e for e in aggregate([probed, other_task, vote, other_method])
+    }
     for key in (("action", "m"), ("action", "m+vote")):
         assert entries[key]["latency_median_ms"] == pytest.approx(2.0)
         assert entries[key]["throughput_fps"] == pytest.approx(50.0)
