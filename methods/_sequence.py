@@ -76,12 +76,19 @@ def prepare(features: np.ndarray, mean: np.ndarray, scale: np.ndarray, deltas: b
     kick's rises straight), which is what tells apart moves whose peak frames look alike.
     The first frame of a window gets a zero difference.
     """
-    x = (np.asarray(features, np.float32) - mean) / scale
-    if not deltas:
-        return x
-    diff = np.zeros_like(x)
-    diff[..., 1:, :] = x[..., 1:, :] - x[..., :-1, :]
-    return np.concatenate([x, diff], axis=-1)
+    features = np.asarray(features, np.float32)
+    width = features.shape[-1]
+    # Written into one output array, in place: a full run's windows are gigabytes, and
+    # each temporary copy of them counted in the run's peak memory (issue 11).
+    out = np.empty((*features.shape[:-1], width * (2 if deltas else 1)), np.float32)
+    x = out[..., :width]
+    np.subtract(features, mean, out=x)
+    np.divide(x, scale, out=x)
+    if deltas:
+        diff = out[..., width:]
+        diff[..., :1, :] = 0
+        np.subtract(x[..., 1:, :], x[..., :-1, :], out=diff[..., 1:, :])
+    return out
 
 
 def build_recurrent(
@@ -163,8 +170,8 @@ def fit_recurrent(method, x: np.ndarray, y: np.ndarray, groups: np.ndarray, orde
         )
         stopper = [_StopOnMacroF1(*validation, method.patience)] if validation else []
         method.model_.fit(
-            x[rows],
-            target[rows],
+            x if rows is None else x[rows],  # no copy of every window for the refit
+            target if rows is None else target[rows],
             epochs=epochs,
             batch_size=method.batch_size,
             class_weight=weights,
@@ -175,12 +182,11 @@ def fit_recurrent(method, x: np.ndarray, y: np.ndarray, groups: np.ndarray, orde
         return stopper[0].best_epoch if stopper else epochs
 
     split = subject_split(groups, method.validation_fraction, method.random_state)
-    everyone = np.arange(len(x))
     if split is None:
-        method.epochs_ = train(everyone, method.epochs)
+        method.epochs_ = train(None, method.epochs)
         return
     method.epochs_ = train(split[0], method.epochs, (x[split[1]], target[split[1]]))
-    train(everyone, method.epochs_)  # afresh, on every training subject, as long as was best
+    train(None, method.epochs_)  # afresh, on every training subject, as long as was best
 
 
 class _StopOnMacroF1:
