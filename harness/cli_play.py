@@ -56,22 +56,21 @@ def add_parsers(commands, add_common) -> None:
     debouncing = live.add_argument_group(
         "events", "when a move starts and ends (see harness/live/events.py for the trade-offs)"
     )
-    debouncing.add_argument(
-        "--smoothing", type=float, default=events.DEFAULT_ALPHA, metavar="ALPHA",
-        help=f"weight of the newest frame in the moving average (default {events.DEFAULT_ALPHA})",
-    )  # fmt: skip
-    debouncing.add_argument(
-        "--enter", type=float, default=events.DEFAULT_ENTER, metavar="P",
-        help=f"a move starts above this average probability (default {events.DEFAULT_ENTER})",
-    )  # fmt: skip
-    debouncing.add_argument(
-        "--exit", type=float, default=events.DEFAULT_EXIT, metavar="P",
-        help=f"and ends below this one (default {events.DEFAULT_EXIT})",
-    )  # fmt: skip
-    debouncing.add_argument(
-        "--hold", type=int, default=events.DEFAULT_HOLD_FRAMES, metavar="N",
-        help=f"frames above --enter before it starts (default {events.DEFAULT_HOLD_FRAMES})",
-    )  # fmt: skip
+    for flag, kind, default, metavar, text in (
+        (
+            "--smoothing",
+            float,
+            events.DEFAULT_ALPHA,
+            "ALPHA",
+            "newest frame's weight in the average",
+        ),
+        ("--enter", float, events.DEFAULT_ENTER, "P", "a move starts above this average"),
+        ("--exit", float, events.DEFAULT_EXIT, "P", "and ends below this one"),
+        ("--hold", int, events.DEFAULT_HOLD_FRAMES, "N", "frames above --enter before it starts"),
+    ):
+        debouncing.add_argument(
+            flag, type=kind, default=default, metavar=metavar, help=f"{text} (default {default})"
+        )
     add_common(live)
 
     export = commands.add_parser("export", help="a saved deep model as one TFLite file")
