@@ -13,7 +13,10 @@ are already running (a cluster started by someone else).
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import dataclasses
+import gc
 import os
 import sys
 import time
@@ -45,10 +48,29 @@ def limit_threads(threads: int) -> None:
 
 
 def forget_models() -> None:
-    """Clear Keras' global state (layer names, graphs, kernel caches) after a job."""
+    """Clear Keras' global state (layer names, graphs, kernel caches) after a job, and hand
+    the job's freed memory back to the system."""
     keras = sys.modules.get("keras")
     if keras is not None:
         keras.backend.clear_session()
+    gc.collect()
+    # glibc keeps freed heap memory for reuse; after jobs holding gigabytes of windows the
+    # workers of a full run grew to 9 GB each (PSS sampled from /proc during
+    # `benchmarks/run_times.py --runs full-cold`). malloc_trim returns it.
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _glibc():
+    """The C library if it is glibc (malloc_trim exists there only), else None."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") else None
+    except OSError:
+        return None
+
+
+_LIBC = _glibc() if sys.platform.startswith("linux") else None
 
 
 def run_job_here(job) -> list[dict]:
