@@ -42,8 +42,11 @@ and kicks once within 200 ms instead of 91, with a median first-start delay of 6
 instead of 133 and no false start in either case; the two it misses are punches the
 classifier never names. A noisier classifier pays for it in false starts: ``movenet-pose``
 goes from 0 to 1.3 false starts per idle minute on s09-s10 (0.6 to 3.0 on s07-s08), so
-the defaults stay cautious and the faster setting is an option. Reproduce with
-``python benchmarks/live_targets.py --methods blazepose --smoothing 0.6 --enter 0.5``.
+the defaults stay cautious and the faster setting is an option. These figures come from
+each model's ``stream()`` over the takes' frames; through video files, as ``live`` reads
+them, ``python benchmarks/live_targets.py --methods blazepose --smoothing 0.6 --enter
+0.5`` gives them within a move or so (MJPG compression moved one move at the defaults:
+92 of 97 there, 91 on the frames).
 
 ``tests/engine/test_live_events.py`` checks the target (every punch and kick starts once
 within 200 ms of its first labelled frame; at most 2 false starts per idle minute) on
