@@ -120,7 +120,7 @@ def command_live(args) -> int:
         "hold_frames": args.hold,
     }
     try:  # checked before the model loads: a bad setting is the user's input
-        events.MoveDebouncer(("move",), **settings)
+        events.check_settings(**settings)
     except ValueError as error:
         raise UsageError(f"live: {error}") from None
     model = _load(args)

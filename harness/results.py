@@ -49,6 +49,7 @@ RESULT_COLUMNS = (
 )
 
 KEY = ("dataset", "task", "method", "protocol")
+LATENCY_FIELDS = ("latency_median_ms", "latency_p95_ms", "throughput_fps")
 
 
 def public(row: dict) -> dict:
@@ -97,9 +98,7 @@ def aggregate(rows: list[dict]) -> list[dict]:
         for name in (
             "macro_f1",
             "accuracy",
-            "latency_median_ms",
-            "latency_p95_ms",
-            "throughput_fps",
+            *LATENCY_FIELDS,
             "fit_seconds",
             "detection_rate",
             "ttd_median_ms",
@@ -116,9 +115,6 @@ def aggregate(rows: list[dict]) -> list[dict]:
         result.append(entry)
     share_latency(result)
     return result
-
-
-LATENCY_FIELDS = ("latency_median_ms", "latency_p95_ms", "throughput_fps")
 
 
 def share_latency(entries: list[dict]) -> None:

@@ -94,14 +94,7 @@ class MoveDebouncer:
         idle: Iterable[str] = IDLE,
         fps: float = DEFAULT_FPS,
     ):
-        if not 0 < alpha <= 1:
-            raise ValueError(f"debouncer: alpha={alpha}; valid: 0 < alpha <= 1")
-        if not 0 <= exit < enter <= 1:
-            raise ValueError(
-                f"debouncer: exit={exit}, enter={enter}; valid: 0 <= exit < enter <= 1"
-            )
-        if int(hold_frames) < 1 or fps <= 0:
-            raise ValueError(f"debouncer: hold_frames={hold_frames}, fps={fps}; valid: >= 1, > 0")
+        check_settings(alpha, enter, exit, hold_frames, fps)
         self.classes = tuple(str(c) for c in classes)
         self.alpha, self.enter, self.exit = float(alpha), float(enter), float(exit)
         self.hold_frames, self.fps = int(hold_frames), float(fps)
@@ -201,6 +194,22 @@ class MoveDebouncer:
             "event": kind,
             "confidence": round(self._p(move), 4),
         }
+
+
+def check_settings(
+    alpha: float = DEFAULT_ALPHA,
+    enter: float = DEFAULT_ENTER,
+    exit: float = DEFAULT_EXIT,
+    hold_frames: int = DEFAULT_HOLD_FRAMES,
+    fps: float = DEFAULT_FPS,
+) -> None:
+    """Raise ValueError (one line) unless these are valid :class:`MoveDebouncer` settings."""
+    if not 0 < alpha <= 1:
+        raise ValueError(f"debouncer: alpha={alpha}; valid: 0 < alpha <= 1")
+    if not 0 <= exit < enter <= 1:
+        raise ValueError(f"debouncer: exit={exit}, enter={enter}; valid: 0 <= exit < enter <= 1")
+    if int(hold_frames) < 1 or fps <= 0:
+        raise ValueError(f"debouncer: hold_frames={hold_frames}, fps={fps}; valid: >= 1, > 0")
 
 
 def debounce(stream: Iterable, classes: Sequence[str], **settings) -> list[dict]:
