@@ -137,12 +137,16 @@ def test_method_availability_is_empty_or_one_line(plugin):
     assert plugin.available == (not reason)
 
 
-def fit_cases():
+def fit_cases(refit_is_slow=False):
+    """(method, task) cases; ``refit_is_slow``: a test that fits again puts the recurrent
+    Keras models (seconds per fit) in CI's slow step, to keep the default run short."""
     cases = []
     for plugin in METHODS:
         for task in plugin.tasks:
-            marks = [pytest.mark.deep] if "tensorflow" in plugin.cls.requirements else []
-            if plugin.preset and plugin.preset.optional:  # out of the default run: slow step
+            deep = "tensorflow" in plugin.cls.requirements
+            marks = [pytest.mark.deep] if deep else []
+            optional = plugin.preset and plugin.preset.optional  # out of the default run
+            if optional or (refit_is_slow and deep and plugin.input == "clip"):
                 marks.append(pytest.mark.slow)
             cases.append(pytest.param(plugin, task, id=f"{plugin.name}-{task}", marks=marks))
     return cases
@@ -202,7 +206,7 @@ def test_method_predict_proba_has_one_column_per_class_in_the_samples_order(
     np.testing.assert_allclose(flipped, proba[:, ::-1], atol=1e-6)
 
 
-@pytest.mark.parametrize("plugin, task_name", fit_cases())
+@pytest.mark.parametrize("plugin, task_name", fit_cases(refit_is_slow=True))
 def test_method_with_the_same_random_state_predicts_the_same(
     plugin, task_name, small_recordings, fitted_cache
 ):

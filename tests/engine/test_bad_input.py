@@ -266,6 +266,7 @@ def test_latin1_subject_folders_get_safe_stable_distinct_names(tmp_path):
     out.getvalue().encode("utf-8")
 
 
+@pytest.mark.slow  # a whole run or worker pool: seconds; CI's slow step
 def test_a_run_on_latin1_subject_folders_writes_its_results(tmp_path):
     # Before: "error: 'utf-8' codec can't encode character '\\udce9'" once results were written.
     root = tmp_path / "blog"

@@ -13,6 +13,9 @@ from harness import metrics
 from harness.cli import main
 from harness.compare import compare, compare_results, paired_bootstrap
 
+# Four whole runs behind every check (about 15 s): CI's slow step runs them.
+pytestmark = pytest.mark.slow
+
 # A method whose author can make it worse with one default: nearest class mean of a grey
 # thumbnail of ``SIDE`` x ``SIDE`` pixels. At 1 x 1 it sees only the mean brightness, which
 # on the toy dataset says more about who is performing than about the move.

@@ -53,6 +53,7 @@ def test_the_prepass_computes_each_recordings_features_once_and_the_fits_read_th
         assert np.array_equal(cached, extractor._compute(recording))
 
 
+@pytest.mark.slow  # a whole run or worker pool: seconds; CI's slow step
 def test_map_reports_a_crash_and_a_time_out_as_those_tasks_errors_and_runs_the_rest():
     outcomes = {}
 
@@ -70,6 +71,7 @@ def test_map_reports_a_crash_and_a_time_out_as_those_tasks_errors_and_runs_the_r
     assert str(outcomes["hang"][1]) == "timed out after 4 s (--timeout)"
 
 
+@pytest.mark.slow  # a whole run or worker pool: seconds; CI's slow step
 def test_a_worker_that_keeps_its_models_loaded_is_not_replaced_as_a_leak():
     pytest.importorskip("psutil", reason="loky checks worker memory only with psutil")
     pids = []

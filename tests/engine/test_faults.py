@@ -121,6 +121,7 @@ def test_a_folder_with_results_is_never_emptied_without_resume(toy_dirs, tmp_pat
     assert (first / "results.csv").read_text() == before
 
 
+@pytest.mark.slow  # a whole run or worker pool: seconds; CI's slow step
 def test_resume_keeps_finished_rows_and_runs_only_the_rest(toy_dirs, tmp_path):
     first = run(toy_config(toy_dirs, tmp_path / "run"))
     kept = rows_of(first)[("chance", 0)]
@@ -130,6 +131,7 @@ def test_resume_keeps_finished_rows_and_runs_only_the_rest(toy_dirs, tmp_path):
     assert rows[("classic-tuned", 1)]["status"] == "ok"
 
 
+@pytest.mark.slow  # a whole run or worker pool: seconds; CI's slow step
 def test_resume_reruns_a_job_whose_data_changed(toy_dirs, tmp_path):
     first = run(toy_config(toy_dirs, tmp_path / "run"))
     old = rows_of(first)[("chance", 0)]

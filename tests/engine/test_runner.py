@@ -68,6 +68,7 @@ def test_a_failing_method_becomes_failed_rows_and_the_others_finish(toy_dirs, tm
     assert "flaky fit exploded" in (run_dir / "errors.log").read_text()
 
 
+@pytest.mark.slow  # a whole run or worker pool: seconds; CI's slow step
 def test_the_same_seed_gives_identical_metrics(toy_dirs, tmp_path):
     def metrics_of(run_dir):
         with open(run_dir / "results.csv") as handle:
@@ -134,6 +135,7 @@ def test_the_cli_exits_2_with_one_line_on_bad_usage(args, message, tmp_path):
     assert len(done.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow  # a whole run or worker pool: seconds; CI's slow step
 def test_report_re_renders_from_results_json_alone(toy_dirs, tmp_path):
     run_dir = toy_run(toy_dirs, tmp_path / "run", methods=("chance",))
     (run_dir / "report.html").unlink()
@@ -145,6 +147,7 @@ def test_report_re_renders_from_results_json_alone(toy_dirs, tmp_path):
     assert "chance" in (run_dir / "report.html").read_text()
 
 
+@pytest.mark.slow  # a whole run or worker pool: seconds; CI's slow step
 def test_parallel_jobs_give_the_same_results_as_one_job(toy_dirs, tmp_path):
     def metrics_of(run_dir):
         with open(run_dir / "results.csv") as handle:
