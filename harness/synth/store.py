@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 from joblib import Parallel, delayed
+from joblib.parallel import get_active_backend
 from tqdm import tqdm
 
 from harness import cache
@@ -126,7 +127,13 @@ def load_recordings(cfg: SynthConfig, n_jobs: int = 2) -> list[Recording]:
         _prune(root, code)
         show = sys.stderr.isatty() and len(missing) > 2
         jobs = (delayed(_write_take)(s, f) for s, f in missing)
-        runner = Parallel(n_jobs=min(n_jobs, len(missing)), return_as="generator")
+        # Ray's joblib backend cannot stream results back (joblib raises at the call);
+        # there the bar moves once, when every take is rendered.
+        backend, _ = get_active_backend()
+        streams = getattr(backend, "supports_return_generator", False)
+        runner = Parallel(
+            n_jobs=min(n_jobs, len(missing)), return_as="generator" if streams else "list"
+        )
         for _ in tqdm(
             runner(jobs), total=len(missing), desc="rendering mk-synth", disable=not show
         ):

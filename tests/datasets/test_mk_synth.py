@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from joblib import parallel_config, register_parallel_backend
+from joblib._parallel_backends import ThreadingBackend
 from _plugins import plugin as find_plugin
 
 from harness.labels import ACTION_LABELS, KEYPOINT_NAMES, mirror
@@ -298,3 +300,20 @@ def test_rendering_new_takes_deletes_takes_of_older_renderer_code(tmp_path, monk
     (rec,) = load_recordings(config, n_jobs=1)
     assert not old.exists() and busy.exists()
     assert Path(rec.frames.filename).parent.parent == tmp_path / NAMESPACE
+
+
+class _BatchOnlyBackend(ThreadingBackend):
+    """Like Ray's joblib backend: results come back as a list, never as a generator."""
+
+    supports_return_generator = False
+
+
+def test_takes_render_on_a_joblib_backend_that_cannot_stream_results(tmp_path, monkeypatch):
+    from harness.synth.store import load_recordings
+
+    monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path))
+    register_parallel_backend("batch-only", _BatchOnlyBackend)
+    config = SynthConfig(n_subjects=1, n_scenes=1, takes_per_subject=1, take_seconds=(2.0, 2.0))
+    with parallel_config(backend="batch-only"):
+        (rec,) = load_recordings(config, n_jobs=2)
+    assert len(rec.frames) == len(rec.labels) > 0
