@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _plugins import plugin as find_plugin
 from joblib import parallel_config, register_parallel_backend
 from joblib._parallel_backends import ThreadingBackend
-from _plugins import plugin as find_plugin
 
 from harness.labels import ACTION_LABELS, KEYPOINT_NAMES, mirror
 from harness.synth import moves
