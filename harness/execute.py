@@ -38,18 +38,13 @@ from joblib.externals.loky.process_executor import (
 )
 
 from harness.errors import last_line
-from harness.job import base_row, run_job
+from harness.executors.setup import threads_per_worker
+from harness.executors.worker import run_job_here, thread_env
+from harness.job import base_row
 from harness.plan import Job
 
 #: How long a job may run by default: far beyond any fit measured here (~5 minutes).
 DEFAULT_TIMEOUT = 4 * 3600
-
-
-def worker_env(workers: int) -> dict[str, str]:
-    """Thread counts for each of ``workers`` processes sharing this machine's cores."""
-    threads = str(max(1, (os.cpu_count() or 1) // max(1, workers)))
-    names = ("HARNESS_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-    return dict.fromkeys(names, threads)
 
 
 def _start_worker(log: str | None) -> None:
@@ -96,7 +91,7 @@ class LocalExecutor:
             self._kill()
             self._pool = loky.ProcessPoolExecutor(
                 max_workers=size,
-                env=worker_env(self.workers),
+                env=thread_env(threads_per_worker(self.workers)),
                 initializer=_start_worker,
                 initargs=(self.log,),
             )
@@ -147,12 +142,12 @@ class LocalExecutor:
         if alone:  # suspects of a crash run strictly one at a time
             if not running:
                 job = alone.popleft()
-                running[self._pool_of(1).submit(run_job, job)] = (job, time.monotonic(), True)
+                running[self._pool_of(1).submit(run_job_here, job)] = (job, time.monotonic(), True)
             return
         while todo and len(running) < self.workers:
             job = todo.popleft()
             try:
-                future = self._pool_of(self.workers).submit(run_job, job)
+                future = self._pool_of(self.workers).submit(run_job_here, job)
             except BrokenProcessPool:  # broke under a job still running: find the culprit
                 alone.extend([job] + [j for j, _, _ in running.values()])
                 running.clear()

@@ -19,21 +19,62 @@ connects to that scheduler and uses every worker it has.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import pickle
 
 from harness.errors import UsageError
 from harness.executors.loop import RemoteExecutor
 from harness.executors.setup import local_worker_env, shared_env, threads_per_worker
+from harness.executors.worker import thread_env
 
 PLUGIN = "posture-harness-setup"
 
-#: Scheduler settings of the local cluster (see the module docstring).
+#: Settings of the local cluster (see the module docstring).
 LOCAL_CONFIG = {
     "distributed.scheduler.allowed-failures": 0,
     "distributed.scheduler.worker-saturation": 1.0,  # a worker holds only the task it runs
     "distributed.worker.daemon": False,  # a job may start processes of its own
+    # The worker's statistical profiler samples the running task's stack every 10 ms;
+    # nobody reads it here (there is no dashboard), and a job's Python code pays for it.
+    "distributed.worker.profile.enabled": False,
 }
+
+
+def spawn_environ(workers: int) -> dict:
+    """Variables a local cluster's worker processes get before they start (the Nanny's
+    ``pre-spawn-environ``).
+
+    - The thread counts: BLAS reads them once, when NumPy is first imported, which in a
+      Dask worker is before the Nanny's ``env`` is applied. Given there only, OpenBLAS
+      started a thread per core and spun (``sched_yield``) beside the job's own thread.
+    - Not Dask's ``MALLOC_TRIM_THRESHOLD_=65536``: it makes glibc hand freed memory back
+      at every free of more than 64 KiB, and take it again at the next allocation; our
+      jobs allocate and free arrays of megabytes all the time. With it, the workers spent
+      a third of their time in the kernel and the quick profile took 576 s instead of 287 s
+      (warm caches; traced with /proc and perf, see docs/scaling.md). Workers hand memory
+      back after each job instead (:func:`harness.executors.worker.forget_models`).
+    """
+    return {**thread_env(threads_per_worker(workers)), "MALLOC_TRIM_THRESHOLD_": None}
+
+
+@contextlib.contextmanager
+def _environ_kept():
+    """This process's environment as it was, once the Nanny has set its pre-spawn variables
+    here (it sets them in its own process, for the worker processes to inherit)."""
+    saved = dict(os.environ)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def call_pickled(blob: bytes):
+    """``function(item)`` from ``pickle.dumps((function, item))``: a task Dask cannot look into."""
+    function, item = pickle.loads(blob)
+    return function(item)
 
 
 class WorkerSetup:
@@ -65,7 +106,11 @@ class DaskExecutor(RemoteExecutor):
         self.crashes = (KilledWorker,)
         self.cluster = None
         if address is None:
-            with dask.config.set(LOCAL_CONFIG):
+            settings = {
+                **LOCAL_CONFIG,
+                "distributed.nanny.pre-spawn-environ": spawn_environ(workers),
+            }
+            with dask.config.set(settings), _environ_kept():
                 self.cluster = LocalCluster(
                     n_workers=workers,
                     threads_per_worker=1,
@@ -90,7 +135,11 @@ class DaskExecutor(RemoteExecutor):
         return max(1, sum(self.client.nthreads().values()))  # 1: queue until a worker joins
 
     def _start_task(self, function, item):
-        return self.client.submit(function, item, pure=False)
+        # Dask looks into a task's arguments for tasks nested in them, through lists, dicts
+        # and dataclasses, and rebuilds them on the worker: a Job (a dataclass holding a
+        # fold's samples, ~1 MB pickled) took 0.3-1.4 s from submit to its worker. Sent as
+        # one pickled blob it is opaque to Dask and takes ~15 ms.
+        return self.client.submit(call_pickled, pickle.dumps((function, item)), pure=False)
 
     def _finished_tasks(self, handles: list, seconds: float) -> list:
         from distributed import wait

@@ -1,6 +1,6 @@
 """What runs inside a worker process of any backend: one fit job, or one recording's features.
 
-Workers of Dask and Ray live across many jobs (and, on a cluster you connect to, across
+Workers of every backend live across many jobs (and, on a cluster you connect to, across
 runs), so each job leaves nothing behind but its rows: models are built and fitted inside
 the task, rows are returned (never models), and Keras' global state is cleared after
 every job. Backbones that :func:`harness.extractors.backbones.load_backbone` keeps per process
@@ -52,8 +52,13 @@ def forget_models() -> None:
     the job's freed memory back to the system."""
     keras = sys.modules.get("keras")
     if keras is not None:
-        keras.backend.clear_session()
+        keras.backend.clear_session(free_memory=False)  # one collection, below, not two
     gc.collect()
+    # What survives a job (modules, TensorFlow's runtime, the backbones kept loaded) is
+    # there for the worker's life: frozen, the next collections skip it. A full collection
+    # over TensorFlow's objects took 0.2 s, after every job (a quarter of the small jobs'
+    # time on the quick profile) and whenever Python's own collector ran during a fit.
+    gc.freeze()
     # glibc keeps freed heap memory for reuse; after jobs holding gigabytes of windows the
     # workers of a full run grew to 9 GB each (PSS sampled from /proc during
     # `benchmarks/run_times.py --runs full-cold`). malloc_trim returns it.

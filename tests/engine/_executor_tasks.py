@@ -16,14 +16,20 @@ def double_or_fail(item):
 
 
 def where_am_i(_) -> dict:
-    """Which harness a worker imports, its thread count and cache folder, its process."""
+    """Which harness a worker imports, its thread counts (the variable, and what its BLAS and
+    OpenMP pools really run), its malloc setting and cache folder, its process."""
     from pathlib import Path
+
+    import numpy  # noqa: F401 - loads BLAS, if the worker had not yet
+    from threadpoolctl import threadpool_info
 
     import harness
 
     return {
         "harness": str(Path(harness.__file__).resolve().parents[1]),
         "threads": os.environ.get("HARNESS_THREADS"),
+        "blas_threads": {str(pool["num_threads"]) for pool in threadpool_info()},
+        "malloc_trim_threshold": os.environ.get("MALLOC_TRIM_THRESHOLD_"),
         "cache": os.environ.get("HARNESS_CACHE_DIR"),
         "pid": os.getpid(),
     }

@@ -112,5 +112,11 @@ def test_a_local_clusters_workers_run_this_checkout_with_their_share_of_the_core
     assert all(isinstance(s, dict) for s in seen), seen
     assert {s["harness"] for s in seen} == {HARNESS_ROOT}
     assert {s["threads"] for s in seen} == {str(threads_per_worker(2))}
+    # BLAS sizes its pool when NumPy is imported, which in a Dask worker comes before the
+    # cluster's env is applied: with more threads than its share, OpenBLAS spun beside the job
+    assert set.union(*(s["blas_threads"] for s in seen)) == {str(threads_per_worker(2))}
+    # nor Dask's own MALLOC_TRIM_THRESHOLD_ (our jobs paid a third of their time for it)
+    expected = os.environ.get("MALLOC_TRIM_THRESHOLD_")
+    assert {s["malloc_trim_threshold"] for s in seen} == {expected}
     assert {s["cache"] for s in seen} == {str(tmp_path)}
     assert len({s["pid"] for s in seen}) <= 2 and os.getpid() not in {s["pid"] for s in seen}

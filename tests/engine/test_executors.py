@@ -5,6 +5,10 @@ The cluster backends (Dask, Ray) have their own, slow, tests in ``test_backends.
 
 from __future__ import annotations
 
+import gc
+import pickle
+import weakref
+
 import numpy as np
 import pytest
 from _executor_tasks import double_or_fail, grow_and_tell
@@ -12,9 +16,11 @@ from _executor_tasks import double_or_fail, grow_and_tell
 from harness.discovery import discover
 from harness.errors import UsageError
 from harness.executors import open_executor, warm_features
+from harness.executors.dask_backend import call_pickled
 from harness.executors.local import LocalBackend
 from harness.executors.loop import TimeLimit
 from harness.executors.prepass import feature_tasks
+from harness.executors.worker import forget_models
 from harness.plan import plan
 from harness.runner import RunConfig
 
@@ -90,3 +96,29 @@ def test_open_executor_refuses_an_unknown_backend_and_an_address_without_a_clust
     with pytest.raises(UsageError, match="--address names a cluster"):
         with open_executor("local", address="tcp://10.0.0.1:8786"):
             pass
+
+
+class Node:
+    """An object in a reference cycle: only Python's collector frees it."""
+
+    def __init__(self):
+        self.me = self
+
+
+def test_after_a_job_a_worker_freezes_what_lives_on_and_still_collects_later_cycles():
+    try:
+        kept = Node()
+        forget_models()
+        # what lived through the job is skipped by every later collection...
+        assert not any(o is kept for o in gc.get_objects())
+        job_garbage = Node()
+        gone = weakref.ref(job_garbage)
+        del job_garbage
+        forget_models()
+        assert gone() is None  # ...and the next job's cycles are still collected
+    finally:
+        gc.unfreeze()
+
+
+def test_a_dask_task_is_one_pickled_blob_that_dask_cannot_look_into():
+    assert call_pickled(pickle.dumps((double_or_fail, 21))) == 42
