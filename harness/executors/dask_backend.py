@@ -51,10 +51,12 @@ def spawn_environ(workers: int) -> dict:
       started a thread per core and spun (``sched_yield``) beside the job's own thread.
     - Not Dask's ``MALLOC_TRIM_THRESHOLD_=65536``: it makes glibc hand freed memory back
       at every free of more than 64 KiB, and take it again at the next allocation; our
-      jobs allocate and free arrays of megabytes all the time. With it, the workers spent
-      a third of their time in the kernel and the quick profile took 576 s instead of 287 s
-      (warm caches; traced with /proc and perf, see docs/scaling.md). Workers hand memory
-      back after each job instead (:func:`harness.executors.worker.forget_models`).
+      jobs allocate and free arrays of megabytes all the time. Workers hand memory back
+      after each job instead (:func:`harness.executors.worker.forget_models`).
+
+    With Dask's settings, the workers of a 48-job slice of the quick profile spent 57 s in
+    the kernel (local workers: 6 s) and its ``blazepose-seq`` fits took twice local's time
+    (/proc, strace and perf on the workers; docs/scaling.md, "Measured here").
     """
     return {**thread_env(threads_per_worker(workers)), "MALLOC_TRIM_THRESHOLD_": None}
 
