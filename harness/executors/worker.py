@@ -56,8 +56,9 @@ def forget_models() -> None:
     gc.collect()
     # What survives a job (modules, TensorFlow's runtime, the backbones kept loaded) is
     # there for the worker's life: frozen, the next collections skip it. A full collection
-    # over TensorFlow's objects took 0.2 s, after every job (a quarter of the small jobs'
-    # time on the quick profile) and whenever Python's own collector ran during a fit.
+    # over TensorFlow's objects took 0.2 s, after every job (48 worker-seconds over the
+    # quick profile's 240 jobs) and whenever Python's own collector ran during a fit;
+    # frozen, 2 ms (timed by hand in a process with TensorFlow and a fitted Keras model).
     gc.freeze()
     # glibc keeps freed heap memory for reuse; after jobs holding gigabytes of windows the
     # workers of a full run grew to 9 GB each (PSS sampled from /proc during
